@@ -1,0 +1,134 @@
+//! The shared cache: Redis in production, an in-process cache in the embedded mode.
+//!
+//! An enum rather than a trait object: there are exactly two backends, and async methods
+//! on an enum need no boxing.
+
+mod breaker;
+mod memory;
+mod redis_backend;
+mod versions;
+
+use std::time::Duration;
+
+pub use memory::MemoryCache;
+pub use redis_backend::RedisCache;
+
+use crate::error::AppResult;
+
+#[derive(Clone)]
+pub struct Cache {
+    backend: Backend,
+    prefix: String,
+}
+
+#[derive(Clone)]
+enum Backend {
+    Redis(RedisCache),
+    Memory(MemoryCache),
+}
+
+impl Cache {
+    pub fn memory(prefix: impl Into<String>) -> Self {
+        Self {
+            backend: Backend::Memory(MemoryCache::new()),
+            prefix: prefix.into(),
+        }
+    }
+
+    pub fn redis(redis: RedisCache, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        let redis = redis.with_recovery_key(format!("{prefix}{}", versions::CATALOGUE_VERSION_KEY));
+        Self {
+            backend: Backend::Redis(redis),
+            prefix,
+        }
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Redis(_) => "redis",
+            Backend::Memory(_) => "memory",
+        }
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}{key}", self.prefix)
+    }
+
+    pub async fn get(&self, key: &str) -> AppResult<Option<String>> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.get(&key).await,
+            Backend::Memory(memory) => Ok(memory.get(&key).await),
+        }
+    }
+
+    pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> AppResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.set(&key, value, ttl).await,
+            Backend::Memory(memory) => {
+                memory.set(&key, value, ttl).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Sets `key` with no expiry.
+    pub async fn set_persistent(&self, key: &str, value: &str) -> AppResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.set_persistent(&key, value).await,
+            Backend::Memory(memory) => {
+                memory.set_persistent(&key, value).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// The value of `key`, first setting it to `initial` (with no expiry) if it is missing.
+    pub async fn get_or_init(&self, key: &str, initial: &str) -> AppResult<String> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.get_or_init(&key, initial).await,
+            Backend::Memory(memory) => Ok(memory.get_or_init(&key, initial).await),
+        }
+    }
+
+    pub async fn delete(&self, key: &str) -> AppResult<()> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.delete(&key).await,
+            Backend::Memory(memory) => {
+                memory.delete(&key).await;
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds one to a counter that expires `window` after its first increment; returns the
+    /// new count and the time left in the window.
+    pub async fn increment(&self, key: &str, window: Duration) -> AppResult<(u64, Duration)> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.increment(&key, window).await,
+            Backend::Memory(memory) => Ok(memory.increment(&key, window).await),
+        }
+    }
+
+    /// The current count of a counter and the time left in its window.
+    pub async fn counter(&self, key: &str) -> AppResult<(u64, Duration)> {
+        let key = self.key(key);
+        match &self.backend {
+            Backend::Redis(redis) => redis.counter(&key).await,
+            Backend::Memory(memory) => Ok(memory.counter(&key).await),
+        }
+    }
+
+    pub async fn ping(&self) -> AppResult<()> {
+        match &self.backend {
+            Backend::Redis(redis) => redis.ping().await,
+            Backend::Memory(_) => Ok(()),
+        }
+    }
+}

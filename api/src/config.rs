@@ -1,0 +1,419 @@
+//! One typed `Settings`, loaded once from the environment (12-factor).
+//!
+//! Every variable is listed in the README and used with the same name in docker-compose.yml.
+//! Secrets are wrapped in [`SecretString`] so that they never end up in a log line or an error.
+
+use std::{collections::HashMap, fmt, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+
+/// Where the process runs; production refuses insecure fallbacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+/// A configuration value that cannot be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(String);
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub app_env: AppEnv,
+    /// Set by `dermaga --demo`: loads the demo data set and allows development fallbacks.
+    pub demo: bool,
+    pub database_url: SecretString,
+    pub database_max_connections: u32,
+    pub redis_url: Option<SecretString>,
+    /// Prepended to every cache key, so several deployments (or tests) can share one Redis.
+    pub cache_key_prefix: String,
+    pub jwt: JwtSettings,
+    pub bootstrap_admin: Option<BootstrapAdmin>,
+    pub login_throttle: LoginThrottle,
+    pub graphql: GraphqlSettings,
+    pub http_workers: usize,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` / `Forwarded`.
+    pub trust_forwarded_for: bool,
+    pub response_cache: ResponseCacheSettings,
+}
+
+/// The cache of whole responses to anonymous queries.
+#[derive(Clone, Debug)]
+pub struct ResponseCacheSettings {
+    /// `RESPONSE_CACHE=false` turns it off (benchmarks, debugging).
+    pub enabled: bool,
+    /// `CACHE_TTL_SECONDS`: how long a cached response lives at most.
+    pub ttl: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtSettings {
+    /// Key id (`kid`) and secret that sign new access tokens.
+    pub signing_key: JwtKey,
+    /// Older keys still accepted for verification during a rotation.
+    pub previous_keys: Vec<JwtKey>,
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtKey {
+    pub kid: String,
+    pub secret: SecretString,
+}
+
+#[derive(Clone, Debug)]
+pub struct BootstrapAdmin {
+    pub email: String,
+    pub password: SecretString,
+}
+
+#[derive(Clone, Debug)]
+pub struct LoginThrottle {
+    /// Failed logins allowed per account (and ten times that per client address) in one window.
+    pub max_failures: u32,
+    pub window: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct GraphqlSettings {
+    pub introspection: bool,
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    /// Operations allowed in one batched POST (a JSON array).
+    pub max_batch_size: usize,
+    /// Requests allowed per caller (user, or client address when anonymous) and minute;
+    /// 0 turns rate limiting off.
+    pub rate_limit_per_minute: u64,
+    /// How long one request may run before it is answered with `TIMEOUT`.
+    pub request_timeout: Duration,
+}
+
+/// The minimum length of an HMAC secret: 256 bits, as RFC 7518 asks for HS256.
+const MIN_SECRET_LEN: usize = 32;
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://dermaga.db?mode=rwc";
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars().collect(), false)
+    }
+
+    /// Reads settings from the given variables; `demo` is the `--demo` command-line flag.
+    pub fn from_vars(vars: HashMap<String, String>, demo: bool) -> Result<Self, ConfigError> {
+        let env = Env(vars);
+        let app_env = match env.get("APP_ENV").as_deref() {
+            None | Some("development") | Some("dev") => AppEnv::Development,
+            Some("production") | Some("prod") => AppEnv::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "APP_ENV must be 'development' or 'production', got '{other}'"
+                )));
+            }
+        };
+        let database_url = env
+            .get("DATABASE_URL")
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        validate_database_url(&database_url)?;
+        let redis_url = env.get("REDIS_URL");
+        if let Some(url) = &redis_url {
+            validate_redis_url(url)?;
+        }
+        let jwt = JwtSettings::from_env(&env, app_env, demo)?;
+        let bootstrap_admin = match (
+            env.get("BOOTSTRAP_ADMIN_EMAIL"),
+            env.get("BOOTSTRAP_ADMIN_PASSWORD"),
+        ) {
+            (Some(email), Some(password)) => Some(BootstrapAdmin {
+                email,
+                password: password.into(),
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(ConfigError(
+                    "BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD must be set together"
+                        .into(),
+                ));
+            }
+        };
+        let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Ok(Self {
+            host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port: env.parse("PORT", 8080)?,
+            app_env,
+            demo,
+            database_url: database_url.into(),
+            database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            redis_url: redis_url.map(Into::into),
+            cache_key_prefix: env
+                .get("CACHE_KEY_PREFIX")
+                .unwrap_or_else(|| "dermaga:".to_owned()),
+            jwt,
+            bootstrap_admin,
+            login_throttle: LoginThrottle {
+                max_failures: env.parse("LOGIN_MAX_FAILURES", 5)?,
+                window: Duration::from_secs(env.parse("LOGIN_THROTTLE_WINDOW_SECONDS", 900)?),
+            },
+            graphql: GraphqlSettings {
+                introspection: env
+                    .parse("GRAPHQL_INTROSPECTION", app_env == AppEnv::Development)?,
+                max_depth: env.parse("GRAPHQL_MAX_DEPTH", 12)?,
+                max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
+                max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", 10)?,
+                rate_limit_per_minute: env.parse("RATE_LIMIT_PER_MINUTE", 600)?,
+                request_timeout: positive_seconds(&env, "REQUEST_TIMEOUT_SECONDS", 30.0)?,
+            },
+            http_workers: env.parse("HTTP_WORKERS", default_workers)?,
+            trust_forwarded_for: env.parse("TRUST_FORWARDED_FOR", false)?,
+            response_cache: ResponseCacheSettings {
+                enabled: env.parse("RESPONSE_CACHE", true)?,
+                ttl: Duration::from_secs(env.parse::<u64>("CACHE_TTL_SECONDS", 60)?.max(1)),
+            },
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.expose_secret().starts_with("sqlite:")
+    }
+
+    /// The database URL with any password replaced, fit for logs and error messages.
+    pub fn database_url_redacted(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+}
+
+impl JwtSettings {
+    fn from_env(env: &Env, app_env: AppEnv, demo: bool) -> Result<Self, ConfigError> {
+        let kid = env
+            .get("JWT_KEY_ID")
+            .unwrap_or_else(|| "primary".to_owned());
+        let secret = match env.get("JWT_SECRET") {
+            Some(secret) => secret,
+            None if app_env == AppEnv::Development || demo => {
+                tracing::warn!(
+                    "JWT_SECRET is not set: using a random secret, tokens end with this process"
+                );
+                random_secret()
+            }
+            None => {
+                return Err(ConfigError(
+                    "JWT_SECRET is required when APP_ENV=production (at least 32 characters)"
+                        .into(),
+                ));
+            }
+        };
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(ConfigError(format!(
+                "JWT_SECRET must be at least {MIN_SECRET_LEN} characters"
+            )));
+        }
+        let previous_keys = parse_previous_keys(env.get("JWT_PREVIOUS_KEYS").as_deref())?;
+        if previous_keys.iter().any(|key| key.kid == kid) {
+            return Err(ConfigError(format!(
+                "JWT_PREVIOUS_KEYS repeats the current JWT_KEY_ID '{kid}'"
+            )));
+        }
+        Ok(Self {
+            signing_key: JwtKey {
+                kid,
+                secret: secret.into(),
+            },
+            previous_keys,
+            issuer: env
+                .get("JWT_ISSUER")
+                .unwrap_or_else(|| "dermaga".to_owned()),
+            audience: env
+                .get("JWT_AUDIENCE")
+                .unwrap_or_else(|| "dermaga-api".to_owned()),
+            access_token_ttl: Duration::from_secs(env.parse("ACCESS_TOKEN_TTL_SECONDS", 900)?),
+            refresh_token_ttl: Duration::from_secs(
+                env.parse("REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)?,
+            ),
+        })
+    }
+}
+
+/// A duration in (possibly fractional) seconds, greater than zero.
+fn positive_seconds(env: &Env, name: &str, default: f64) -> Result<Duration, ConfigError> {
+    let seconds: f64 = env.parse(name, default)?;
+    if !(seconds.is_finite() && seconds > 0.0 && seconds < 86_400.0) {
+        return Err(ConfigError(format!(
+            "{name} must be a number of seconds between 0 and 86400, got {seconds}"
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `JWT_PREVIOUS_KEYS=kid1:secret1,kid2:secret2`
+fn parse_previous_keys(raw: Option<&str>) -> Result<Vec<JwtKey>, ConfigError> {
+    let Some(raw) = raw.filter(|raw| !raw.trim().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(|entry| {
+            let (kid, secret) = entry.trim().split_once(':').ok_or_else(|| {
+                ConfigError("JWT_PREVIOUS_KEYS must look like 'kid:secret,kid:secret'".into())
+            })?;
+            if kid.is_empty() || secret.len() < MIN_SECRET_LEN {
+                return Err(ConfigError(format!(
+                    "JWT_PREVIOUS_KEYS entry '{kid}' needs a key id and a secret of at least {MIN_SECRET_LEN} characters"
+                )));
+            }
+            Ok(JwtKey {
+                kid: kid.to_owned(),
+                secret: secret.to_owned().into(),
+            })
+        })
+        .collect()
+}
+
+fn random_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn validate_database_url(raw: &str) -> Result<(), ConfigError> {
+    let invalid = || {
+        ConfigError(format!(
+            "DATABASE_URL is not a valid database URL (expected postgres://… or sqlite://…): {}",
+            redact_url(raw)
+        ))
+    };
+    let url = url::Url::parse(raw).map_err(|_| invalid())?;
+    match url.scheme() {
+        "postgres" | "postgresql" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        "sqlite" => Ok(()),
+        _ => Err(invalid()),
+    }
+}
+
+fn validate_redis_url(raw: &str) -> Result<(), ConfigError> {
+    match url::Url::parse(raw) {
+        Ok(url)
+            if matches!(url.scheme(), "redis" | "rediss")
+                && url.host_str().is_some_and(|h| !h.is_empty()) =>
+        {
+            Ok(())
+        }
+        _ => Err(ConfigError(format!(
+            "REDIS_URL is not a valid Redis URL (expected redis://host:port/db): {}",
+            redact_url(raw)
+        ))),
+    }
+}
+
+/// Replaces the password of a URL with `***`; text that is not a URL is hidden whole.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<unparseable URL>".to_owned(),
+    }
+}
+
+struct Env(HashMap<String, String>);
+
+impl Env {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn parse<T>(&self, name: &str, default: T) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        match self.get(name) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .map_err(|err| ConfigError(format!("{name} has an invalid value '{raw}': {err}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_serve_the_embedded_mode() {
+        let settings = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert_eq!(settings.port, 8080);
+        assert_eq!(settings.host, "127.0.0.1");
+        assert!(settings.is_sqlite());
+        assert!(settings.redis_url.is_none());
+    }
+
+    #[test]
+    fn production_without_jwt_secret_is_refused() {
+        let err = Settings::from_vars(vars(&[("APP_ENV", "production")]), false).unwrap_err();
+        assert!(err.to_string().contains("JWT_SECRET"));
+    }
+
+    #[test]
+    fn malformed_database_url_is_refused_without_its_password() {
+        let err = Settings::from_vars(
+            vars(&[("DATABASE_URL", "mysql://user:hunter2@db/x")]),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+        assert!(!err.to_string().contains("hunter2"));
+    }
+
+    #[test]
+    fn previous_keys_are_parsed() {
+        let keys = parse_previous_keys(Some(
+            "old:0123456789abcdef0123456789abcdef,older:fedcba9876543210fedcba9876543210",
+        ))
+        .unwrap();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(keys[1].kid, "older");
+    }
+
+    #[test]
+    fn a_bad_port_names_the_variable() {
+        let err = Settings::from_vars(vars(&[("PORT", "eighty")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("PORT"));
+    }
+
+    #[test]
+    fn a_request_timeout_may_be_fractional_but_not_zero() {
+        let settings =
+            Settings::from_vars(vars(&[("REQUEST_TIMEOUT_SECONDS", "0.5")]), false).unwrap();
+        assert_eq!(settings.graphql.request_timeout, Duration::from_millis(500));
+        let err =
+            Settings::from_vars(vars(&[("REQUEST_TIMEOUT_SECONDS", "0")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("REQUEST_TIMEOUT_SECONDS"));
+    }
+
+    #[test]
+    fn redact_url_hides_the_password() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/dermaga"),
+            "postgres://app:***@db:5432/dermaga"
+        );
+    }
+}

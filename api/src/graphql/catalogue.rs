@@ -1,0 +1,259 @@
+//! The public catalogue queries: `products`, `product` and `sellerProfile`. No login needed;
+//! a logged-in caller sees the same public view.
+
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object,
+    connection::{Connection, CursorType},
+    dataloader::DataLoader,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+
+use super::{
+    app,
+    catalogue_types::{CatalogueProduct, SellerProfile},
+    gql,
+    loaders::SellerLoader,
+    relay::{ConnectionTotals, connection, parse_id},
+};
+use crate::{
+    error::{AppError, AppResult, FieldErrorCode},
+    service::{
+        PageRequest,
+        public_catalogue::{
+            self as service, CatalogueAfter, CatalogueFilter, CataloguePageRequest, CatalogueSort,
+            PublicProduct,
+        },
+    },
+};
+
+/// The most rupiah a price filter accepts.
+const MAX_PRICE: i64 = 1_000_000_000_000;
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
+#[graphql(remote = "CatalogueSort")]
+pub enum ProductSort {
+    /// Best matches of `filter.search` first; without a search, the same as NEWEST.
+    #[default]
+    Relevance,
+    /// Cheapest variant price, low to high.
+    PriceAsc,
+    /// Cheapest variant price, high to low.
+    PriceDesc,
+    /// Most recently created first.
+    Newest,
+}
+
+#[derive(InputObject, Default)]
+pub struct ProductFilter {
+    /// Words of the title or description; tolerates typos where the database can.
+    pub search: Option<String>,
+    /// This category or one of its sub-categories.
+    pub category_id: Option<ID>,
+    /// The seller's province (any case).
+    pub province: Option<String>,
+    /// The seller's city (any case).
+    pub city: Option<String>,
+    pub seller_id: Option<ID>,
+    /// Some variant costs at least this many rupiah (a decimal string).
+    pub min_price: Option<String>,
+    /// Some variant costs at most this many rupiah (a decimal string).
+    pub max_price: Option<String>,
+    pub halal: Option<bool>,
+    /// Some variant has stock (or, when false, none has).
+    pub in_stock: Option<bool>,
+}
+
+/// An opaque cursor: the sort it belongs to, the row's sort key and its id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CatalogueCursor {
+    sort: CatalogueSort,
+    after: CatalogueAfter,
+}
+
+const CURSOR_PREFIX: &str = "cat1";
+
+fn invalid_cursor() -> AppError {
+    AppError::invalid(&["after"], FieldErrorCode::Invalid, "is not a valid cursor")
+}
+
+impl CursorType for CatalogueCursor {
+    type Error = AppError;
+
+    fn decode_cursor(raw: &str) -> Result<Self, Self::Error> {
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid_cursor())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid_cursor())?;
+        let parts: Vec<&str> = text.split(':').collect();
+        let [CURSOR_PREFIX, sort, key, id] = parts.as_slice() else {
+            return Err(invalid_cursor());
+        };
+        let sort = [
+            CatalogueSort::Relevance,
+            CatalogueSort::PriceAsc,
+            CatalogueSort::PriceDesc,
+            CatalogueSort::Newest,
+        ]
+        .into_iter()
+        .find(|candidate| candidate.code() == *sort)
+        .ok_or_else(invalid_cursor)?;
+        let key = key.parse::<i64>().map_err(|_| invalid_cursor())?;
+        let id = id
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or_else(invalid_cursor)?;
+        Ok(Self {
+            sort,
+            after: CatalogueAfter { key, id },
+        })
+    }
+
+    fn encode_cursor(&self) -> String {
+        let CatalogueAfter { key, id } = self.after;
+        URL_SAFE_NO_PAD.encode(format!("{CURSOR_PREFIX}:{}:{key}:{id}", self.sort.code()))
+    }
+}
+
+fn parse_price(raw: Option<String>, field: &str) -> AppResult<Option<i64>> {
+    raw.map(|raw| {
+        raw.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|amount| (0..=MAX_PRICE).contains(amount))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    &["filter", field],
+                    FieldErrorCode::Invalid,
+                    "must be a whole number of rupiah, at least 0",
+                )
+            })
+    })
+    .transpose()
+}
+
+fn into_service_filter(filter: ProductFilter) -> AppResult<CatalogueFilter> {
+    let id =
+        |id: Option<ID>, type_name, field| id.map(|id| parse_id(&id, type_name, field)).transpose();
+    Ok(CatalogueFilter {
+        search: filter.search,
+        category_id: id(filter.category_id, "Category", "categoryId")?,
+        province: filter.province,
+        city: filter.city,
+        seller_id: id(filter.seller_id, "Seller", "sellerId")?,
+        min_price: parse_price(filter.min_price, "minPrice")?,
+        max_price: parse_price(filter.max_price, "maxPrice")?,
+        halal: filter.halal,
+        in_stock: filter.in_stock,
+    })
+}
+
+/// Reads `first`/`after` for `sort`; a cursor of another sort is refused.
+fn page_request(
+    first: Option<i32>,
+    after: Option<String>,
+    sort: CatalogueSort,
+) -> AppResult<CataloguePageRequest> {
+    let first = PageRequest::new(first, None)?.first;
+    let after = match after {
+        None => None,
+        Some(raw) => {
+            let cursor = CatalogueCursor::decode_cursor(&raw)?;
+            if cursor.sort != sort {
+                return Err(invalid_cursor());
+            }
+            Some(cursor.after)
+        }
+    };
+    Ok(CataloguePageRequest { first, after, sort })
+}
+
+/// Primes the request's seller loader with sellers already fetched.
+pub(super) async fn feed_sellers(
+    ctx: &Context<'_>,
+    products: &[PublicProduct],
+) -> async_graphql::Result<()> {
+    let loader = ctx.data::<DataLoader<SellerLoader>>()?;
+    loader
+        .feed_many(
+            products
+                .iter()
+                .map(|row| (row.seller.id, row.seller.clone())),
+        )
+        .await;
+    Ok(())
+}
+
+pub type CatalogueConnection = Connection<CatalogueCursor, CatalogueProduct, ConnectionTotals>;
+
+#[derive(Default)]
+pub struct CatalogueQuery;
+
+#[Object]
+impl CatalogueQuery {
+    /// The public catalogue: ACTIVE products of ACTIVE sellers.
+    #[graphql(complexity = "super::cost::list(first, child_complexity)")]
+    async fn products(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<ProductFilter>,
+        #[graphql(default)] sort: ProductSort,
+    ) -> async_graphql::Result<CatalogueConnection> {
+        let filter = gql(into_service_filter(filter.unwrap_or_default()))?;
+        let searching = filter
+            .search
+            .as_deref()
+            .is_some_and(|term| !term.trim().is_empty());
+        let sort = match sort.into() {
+            CatalogueSort::Relevance if !searching => CatalogueSort::Newest,
+            sort => sort,
+        };
+        let page = gql(page_request(first, after, sort))?;
+        let page = gql(service::list(&app(ctx)?.db, filter, page).await)?;
+        feed_sellers(ctx, &page.items).await?;
+        let sort = page.sort;
+        Ok(connection(
+            service_page(page),
+            |row: &PublicProduct| CatalogueCursor {
+                sort,
+                after: CatalogueAfter {
+                    key: row.sort_key,
+                    id: row.product.id,
+                },
+            },
+            |row| CatalogueProduct::from(row.product),
+        ))
+    }
+
+    /// One public product; anything not public reads as NOT_FOUND.
+    async fn product(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<CatalogueProduct> {
+        let id = gql(parse_id(&id, "Product", "id"))?;
+        public_product(ctx, id).await
+    }
+
+    /// The public profile of an ACTIVE seller (the dashboard's `seller(id)` shows the rest).
+    async fn seller_profile(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<SellerProfile> {
+        let id = gql(parse_id(&id, "Seller", "id"))?;
+        Ok(gql(service::find_seller(&app(ctx)?.db, id).await)?.into())
+    }
+}
+
+/// Loads a public product and primes its seller; used by `product` and `node`.
+pub async fn public_product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<CatalogueProduct> {
+    let row = gql(service::find(&app(ctx)?.db, id).await)?;
+    feed_sellers(ctx, std::slice::from_ref(&row)).await?;
+    Ok(row.product.into())
+}
+
+fn service_page(page: service::CataloguePage) -> crate::service::Page<PublicProduct> {
+    crate::service::Page {
+        items: page.items,
+        has_next_page: page.has_next_page,
+        has_previous_page: page.has_previous_page,
+        total_count: page.total_count,
+    }
+}

@@ -1,0 +1,127 @@
+//! The GraphQL schema: one module per domain, merged into the roots.
+
+mod aggregators;
+mod apq;
+mod audit;
+mod auth;
+mod catalogue;
+mod catalogue_sync;
+mod catalogue_types;
+mod categories;
+pub mod cost;
+mod enums;
+mod guard;
+mod imports;
+mod loaders;
+mod node;
+mod onboarding;
+mod payload;
+mod product_mutations;
+mod product_variants;
+mod products;
+mod query_key;
+mod relay;
+mod response_cache;
+mod sellers;
+mod stats;
+mod users;
+
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
+
+use crate::{auth::Caller, error::AppError, state::AppContext};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    auth::AuthQuery,
+    node::NodeQuery,
+    aggregators::AggregatorQuery,
+    users::UserQuery,
+    sellers::SellerQuery,
+    stats::StatsQuery,
+    audit::AuditQuery,
+    imports::ImportQuery,
+    products::ProductQuery,
+    categories::CategoryQuery,
+    catalogue::CatalogueQuery,
+    catalogue_sync::CatalogueSyncQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    auth::AuthMutation,
+    aggregators::AggregatorMutation,
+    users::UserMutation,
+    sellers::SellerMutation,
+    onboarding::OnboardingMutation,
+    imports::ImportMutation,
+    product_mutations::ProductMutation,
+    product_variants::ProductVariantMutation,
+);
+
+/// Subscriptions, served over WebSocket (graphql-transport-ws and the legacy graphql-ws).
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(imports::ImportSubscription);
+
+pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+pub use loaders::attach as attach_loaders;
+pub use response_cache::QueriesOnly;
+
+/// Where the request came from, for throttling and logs.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    pub ip: String,
+}
+
+/// Builds the schema once; the shared context rides along as schema data.
+pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    );
+    if let Some(app) = app {
+        // First: the extensions after it see the persisted query as ordinary text.
+        builder = builder.extension(apq::PersistedQueries::new(app.cache.clone()));
+        let graphql = &app.settings.graphql;
+        builder = builder
+            .limit_depth(graphql.max_depth)
+            // Checks GRAPHQL_MAX_COMPLEXITY itself, so that it can report the cost.
+            .extension(cost::CostLimit {
+                limit: graphql.max_complexity,
+            });
+        if !graphql.introspection {
+            builder = builder.disable_introspection();
+        }
+        builder = builder.extension(response_cache::ResponseCache::new(
+            app.cache.clone(),
+            app.settings.response_cache.clone(),
+            app.metrics.clone(),
+        ));
+        builder = builder.data(app);
+    }
+    builder.finish()
+}
+
+/// The SDL that `api/schema.graphql` must match.
+pub fn sdl() -> String {
+    build_schema(None).sdl()
+}
+
+fn app<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a AppContext> {
+    ctx.data::<AppContext>()
+}
+
+fn caller<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a Caller> {
+    ctx.data::<Caller>()
+}
+
+/// The authenticated caller, or UNAUTHENTICATED.
+fn user<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a crate::auth::AuthUser> {
+    Ok(caller(ctx)?.user()?)
+}
+
+/// Shorthand for resolvers: a service error becomes a GraphQL error with its code.
+fn gql<T>(result: Result<T, AppError>) -> async_graphql::Result<T> {
+    result.map_err(Into::into)
+}

@@ -1,0 +1,89 @@
+use async_graphql::{Context, ID, Interface, Object};
+
+use super::{
+    aggregators::Aggregator,
+    app,
+    catalogue::public_product,
+    catalogue_types::{CatalogueProduct, SellerProfile},
+    categories::Category,
+    gql,
+    product_variants::ProductVariant,
+    products::{Product, ProductImage},
+    sellers::Seller,
+    user,
+    users::User,
+};
+use crate::{
+    error::{AppError, FieldErrorCode},
+    global_id,
+    service::{
+        aggregators, categories, product_images, products, public_catalogue, sellers, users,
+        variants,
+    },
+};
+
+/// Anything with a global id, fetchable through `node(id)`.
+#[derive(Interface)]
+#[graphql(field(name = "id", ty = "ID"))]
+pub enum Node {
+    Aggregator(Aggregator),
+    User(User),
+    Seller(Seller),
+    Product(Product),
+    ProductVariant(ProductVariant),
+    ProductImage(ProductImage),
+    Category(Category),
+    CatalogueProduct(CatalogueProduct),
+    SellerProfile(SellerProfile),
+}
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Fetches any object by its global id, within what the caller may see. Without a login,
+    /// a Product id gives the public `CatalogueProduct`, a Seller id its `SellerProfile`, and
+    /// Category ids work; other types need a login.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Node> {
+        let db = &app(ctx)?.db;
+        let Some((type_name, id)) = global_id::decode(id.as_str()) else {
+            return Err(AppError::invalid(
+                &["id"],
+                FieldErrorCode::Invalid,
+                "is not a valid global id",
+            )
+            .into());
+        };
+        let Ok(caller) = user(ctx) else {
+            return match type_name {
+                "Product" => Ok(Node::CatalogueProduct(public_product(ctx, id).await?)),
+                "Seller" => Ok(Node::SellerProfile(
+                    gql(public_catalogue::find_seller(db, id).await)?.into(),
+                )),
+                "Category" => Ok(Node::Category(gql(categories::find(db, id).await)?.into())),
+                _ => Err(AppError::Unauthenticated.into()),
+            };
+        };
+        match type_name {
+            "Aggregator" => Ok(Node::Aggregator(
+                gql(aggregators::find(db, caller, id).await)?.into(),
+            )),
+            "User" => Ok(Node::User(gql(users::find(db, caller, id).await)?.into())),
+            "Seller" => Ok(Node::Seller(
+                gql(sellers::find(db, caller, id).await)?.into(),
+            )),
+            "Product" => Ok(Node::Product(
+                gql(products::find_detail(db, caller, id).await)?.into(),
+            )),
+            "ProductVariant" => Ok(Node::ProductVariant(
+                gql(variants::find(db, caller, id).await)?.into(),
+            )),
+            "ProductImage" => Ok(Node::ProductImage(
+                gql(product_images::find(db, caller, id).await)?.into(),
+            )),
+            "Category" => Ok(Node::Category(gql(categories::find(db, id).await)?.into())),
+            _ => Err(AppError::NotFound("node").into()),
+        }
+    }
+}

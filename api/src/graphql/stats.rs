@@ -1,0 +1,146 @@
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::{
+    app,
+    enums::SellerSector,
+    gql,
+    guard::{AGGREGATOR_TEAM_AND_PLATFORM, RoleGuard},
+    onboarding::OnboardingStage,
+    relay::{parse_id, to_id},
+    user,
+};
+use crate::service::stats as service;
+
+#[derive(SimpleObject)]
+pub struct StageCount {
+    pub stage: OnboardingStage,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct SectorCount {
+    pub sector: SellerSector,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct CityCount {
+    pub province: String,
+    pub city: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ProductStatusCount {
+    /// DRAFT, ACTIVE or ARCHIVED.
+    pub status: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct ChannelListingCount {
+    pub channel_id: ID,
+    pub channel_code: String,
+    pub channel_name: String,
+    /// PENDING, LIVE, REJECTED, FAILED or UNPUBLISHED.
+    pub status: String,
+    pub count: i64,
+}
+
+#[derive(SimpleObject)]
+pub struct WeekCount {
+    /// Monday 00:00 WIB (UTC+7) of the week.
+    pub week_start: DateTime<Utc>,
+    pub count: i64,
+}
+
+/// An aggregator's figures at a glance.
+#[derive(SimpleObject)]
+pub struct DashboardStats {
+    pub sellers_total: i64,
+    pub sellers_by_stage: Vec<StageCount>,
+    pub sellers_by_sector: Vec<SectorCount>,
+    /// Most sellers first.
+    pub sellers_by_city: Vec<CityCount>,
+    pub products_by_status: Vec<ProductStatusCount>,
+    pub listings_by_channel: Vec<ChannelListingCount>,
+    /// The last 12 weeks, oldest first, including the current one.
+    pub sellers_onboarded_per_week: Vec<WeekCount>,
+}
+
+impl From<service::DashboardStats> for DashboardStats {
+    fn from(stats: service::DashboardStats) -> Self {
+        Self {
+            sellers_total: stats.sellers_total,
+            sellers_by_stage: stats
+                .sellers_by_stage
+                .into_iter()
+                .map(|(stage, count)| StageCount {
+                    stage: stage.into(),
+                    count,
+                })
+                .collect(),
+            sellers_by_sector: stats
+                .sellers_by_sector
+                .into_iter()
+                .map(|(sector, count)| SectorCount {
+                    sector: sector.into(),
+                    count,
+                })
+                .collect(),
+            sellers_by_city: stats
+                .sellers_by_city
+                .into_iter()
+                .map(|(province, city, count)| CityCount {
+                    province,
+                    city,
+                    count,
+                })
+                .collect(),
+            products_by_status: stats
+                .products_by_status
+                .into_iter()
+                .map(|(status, count)| ProductStatusCount {
+                    status: status.to_string(),
+                    count,
+                })
+                .collect(),
+            listings_by_channel: stats
+                .listings_by_channel
+                .into_iter()
+                .map(|row| ChannelListingCount {
+                    channel_id: to_id("Channel", row.channel.id),
+                    channel_code: row.channel.code,
+                    channel_name: row.channel.name,
+                    status: row.status.to_string(),
+                    count: row.count,
+                })
+                .collect(),
+            sellers_onboarded_per_week: stats
+                .sellers_onboarded_per_week
+                .into_iter()
+                .map(|(week_start, count)| WeekCount { week_start, count })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct StatsQuery;
+
+#[Object]
+impl StatsQuery {
+    /// Figures for the caller's aggregator (a platform admin names one).
+    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM_AND_PLATFORM)")]
+    async fn dashboard_stats(
+        &self,
+        ctx: &Context<'_>,
+        aggregator_id: Option<ID>,
+    ) -> async_graphql::Result<DashboardStats> {
+        let aggregator_id = aggregator_id
+            .map(|id| gql(parse_id(&id, "Aggregator", "aggregatorId")))
+            .transpose()?;
+        Ok(gql(service::dashboard(&app(ctx)?.db, user(ctx)?, aggregator_id).await)?.into())
+    }
+}

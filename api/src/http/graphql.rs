@@ -1,0 +1,282 @@
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    web,
+};
+use async_graphql::{ServerError, http::GraphiQLSource};
+use async_graphql_actix_web::GraphQLSubscription;
+
+use crate::{
+    auth::Caller,
+    error::{AppError, REQUEST_ID},
+    graphql::{ClientInfo, DermagaSchema, attach_loaders},
+    service::auth::authenticate,
+    state::AppContext,
+};
+
+use super::{
+    body,
+    negotiation::{self, MediaType},
+    rate_limit,
+};
+
+pub async fn post(
+    app: web::Data<AppContext>,
+    schema: web::Data<DermagaSchema>,
+    http: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let Some(media) = negotiation::negotiate(&http) else {
+        return negotiation::not_acceptable();
+    };
+    match body::read(&http, payload, app.settings.graphql.max_batch_size).await {
+        Ok(request) => execute(app, schema, http, request, media).await,
+        Err(error) => error.into_response(media),
+    }
+}
+
+/// GraphiQL for browsers; a query (never a mutation) for API clients; subscriptions when the
+/// request asks to upgrade to a WebSocket.
+pub async fn get(
+    app: web::Data<AppContext>,
+    schema: web::Data<DermagaSchema>,
+    http: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    if is_websocket_upgrade(&http) {
+        return subscriptions(&app, &schema, &http, payload);
+    }
+    // A persisted query (APQ) over GET carries only its hash, in `extensions`.
+    let has_query =
+        http.query_string().contains("query=") || http.query_string().contains("extensions=");
+    if !has_query {
+        return HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(
+                GraphiQLSource::build()
+                    .endpoint("/graphql")
+                    .subscription_endpoint("/graphql")
+                    .finish(),
+            );
+    }
+    let Some(media) = negotiation::negotiate(&http) else {
+        return negotiation::not_acceptable();
+    };
+    let request = match query_string_request(&http) {
+        Ok(request) => request,
+        Err((status, message)) => {
+            return HttpResponse::build(status)
+                .insert_header((header::ALLOW, "GET, POST"))
+                .json(serde_json::json!({
+                    "errors": [{ "message": message, "extensions": { "code": "BAD_REQUEST" } }]
+                }));
+        }
+    };
+    // A persisted query is only known once resolved: the schema refuses mutations then.
+    let request = request.data(crate::graphql::QueriesOnly);
+    execute(app, schema, http, request.into(), media).await
+}
+
+fn query_string_request(
+    http: &HttpRequest,
+) -> Result<async_graphql::Request, (StatusCode, String)> {
+    let request = async_graphql::http::parse_query_string(http.query_string()).map_err(|err| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("invalid GraphQL request in the query string: {err}"),
+        )
+    })?;
+    // A document that doesn't parse is left to the executor, which reports it properly.
+    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
+        let selected = |name: Option<&str>| match (&request.operation_name, name) {
+            (Some(wanted), Some(name)) => wanted == name,
+            _ => true,
+        };
+        let changes_state = document.operations.iter().any(|(name, operation)| {
+            selected(name.map(|name| name.as_str()))
+                && operation.node.ty != async_graphql::parser::types::OperationType::Query
+        });
+        if changes_state {
+            return Err((
+                StatusCode::METHOD_NOT_ALLOWED,
+                "only queries may be sent with GET; send mutations with POST".to_owned(),
+            ));
+        }
+    }
+    Ok(request)
+}
+
+async fn execute(
+    app: web::Data<AppContext>,
+    schema: web::Data<DermagaSchema>,
+    http: HttpRequest,
+    request: async_graphql::BatchRequest,
+    media: MediaType,
+) -> HttpResponse {
+    let request_id = http
+        .headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty() && value.len() <= 64)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let client = ClientInfo {
+        ip: client_ip(&http, app.settings.trust_forwarded_for),
+    };
+    let response = REQUEST_ID
+        .scope(request_id.clone(), async {
+            let caller = match bearer_token(&http) {
+                None => Caller::Anonymous,
+                Some(token) => match authenticate(&app, token).await {
+                    Ok(user) => Caller::User(user),
+                    Err(error) => return Ok(unauthenticated(error).into()),
+                },
+            };
+            let rate_key = rate_limit::caller_key(&caller, &client.ip);
+            let budget = rate_limit::take(&app, &rate_key, request.iter().count())
+                .await
+                .map_err(|retry_after| rate_limit::too_many_requests(media, retry_after))?;
+            let request = attach_batch_loaders(request, &app)
+                .data(caller)
+                .data(client);
+            let request = match budget {
+                Some(budget) => request.data(budget),
+                None => request,
+            };
+            let timeout = app.settings.graphql.request_timeout;
+            let operations: Vec<Option<String>> =
+                request.iter().map(|r| r.operation_name.clone()).collect();
+            let started = std::time::Instant::now();
+            let response = tokio::time::timeout(timeout, schema.execute_batch(request))
+                .await
+                .map_err(|_| timed_out(media, timeout));
+            super::metrics::record(&app.metrics, &operations, started.elapsed(), &response);
+            response
+        })
+        .await;
+    let mut http_response = match response {
+        Ok(response) => negotiation::graphql_response(media, response),
+        Err(response) => response,
+    };
+    if http.method() == actix_web::http::Method::GET {
+        http_response = super::etag::conditional(&http, http_response);
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&request_id) {
+        http_response
+            .headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), value);
+    }
+    http_response
+}
+
+fn attach_batch_loaders(
+    request: async_graphql::BatchRequest,
+    app: &AppContext,
+) -> async_graphql::BatchRequest {
+    match request {
+        async_graphql::BatchRequest::Single(request) => {
+            async_graphql::BatchRequest::Single(attach_loaders(request, app))
+        }
+        async_graphql::BatchRequest::Batch(requests) => async_graphql::BatchRequest::Batch(
+            requests
+                .into_iter()
+                .map(|request| attach_loaders(request, app))
+                .collect(),
+        ),
+    }
+}
+
+/// 504 with code TIMEOUT: the request ran longer than REQUEST_TIMEOUT_SECONDS.
+fn timed_out(media: MediaType, timeout: std::time::Duration) -> HttpResponse {
+    negotiation::error_response(
+        media,
+        StatusCode::GATEWAY_TIMEOUT,
+        "TIMEOUT",
+        format!(
+            "the request took longer than {} ms and was stopped",
+            timeout.as_millis()
+        ),
+    )
+}
+
+fn unauthenticated(error: AppError) -> async_graphql::Response {
+    let error: async_graphql::Error = error.into();
+    async_graphql::Response::from_errors(vec![ServerError {
+        message: error.message,
+        source: None,
+        locations: Vec::new(),
+        path: Vec::new(),
+        extensions: error.extensions,
+    }])
+}
+
+fn bearer_token(http: &HttpRequest) -> Option<&str> {
+    let value = http.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|token| !token.is_empty())
+}
+
+fn client_ip(http: &HttpRequest, trust_forwarded_for: bool) -> String {
+    let info = http.connection_info();
+    let address = if trust_forwarded_for {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
+    address.unwrap_or("unknown").to_owned()
+}
+
+fn is_websocket_upgrade(http: &HttpRequest) -> bool {
+    http.headers()
+        .get(header::UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
+}
+
+/// Serves subscriptions over graphql-transport-ws (or the legacy graphql-ws). The socket is
+/// authenticated once, by the `connection_init` payload: `{"Authorization": "Bearer <token>"}`
+/// (also `authorization`, or `token` with the bare token). A bad token closes the connection;
+/// no token leaves it anonymous, so operations that need a login fail with UNAUTHENTICATED.
+fn subscriptions(
+    app: &web::Data<AppContext>,
+    schema: &web::Data<DermagaSchema>,
+    http: &HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
+    let client = ClientInfo {
+        ip: client_ip(http, app.settings.trust_forwarded_for),
+    };
+    let app = app.get_ref().clone();
+    GraphQLSubscription::new(schema.get_ref().clone())
+        .on_connection_init(move |init| async move {
+            let caller = match init_token(&init) {
+                None => Caller::Anonymous,
+                Some(token) => Caller::User(
+                    authenticate(&app, &token)
+                        .await
+                        .map_err(async_graphql::Error::from)?,
+                ),
+            };
+            let mut data = async_graphql::Data::default();
+            data.insert(caller);
+            data.insert(client);
+            Ok(data)
+        })
+        .start(http, payload)
+        .unwrap_or_else(HttpResponse::from_error)
+}
+
+/// The access token of a `connection_init` payload, with or without its `Bearer ` scheme.
+fn init_token(payload: &serde_json::Value) -> Option<String> {
+    let value = ["Authorization", "authorization", "token"]
+        .iter()
+        .find_map(|key| payload.get(key)?.as_str())?
+        .trim();
+    let token = match value.split_once(' ') {
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
+        _ => value,
+    };
+    (!token.is_empty()).then(|| token.to_owned())
+}

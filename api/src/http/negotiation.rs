@@ -1,0 +1,194 @@
+//! GraphQL over HTTP: the media type a client accepts and the status code of each answer.
+//!
+//! `application/graphql-response+json` answers a request error (a query that does not parse or
+//! validate) with 400; `application/json`, the legacy type, always answers 200 with `errors`.
+
+use std::str::FromStr;
+
+use actix_web::{
+    HttpRequest, HttpResponse,
+    http::{
+        StatusCode,
+        header::{self, HeaderName, HeaderValue},
+    },
+};
+use async_graphql::BatchResponse;
+use serde_json::{Value, json};
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+const JSON: &str = "application/json";
+
+/// The media type of a GraphQL response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaType {
+    GraphqlResponseJson,
+    Json,
+}
+
+impl MediaType {
+    fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponseJson => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+}
+
+/// The media type to answer with, from `Accept`; `None` when the client accepts neither.
+///
+/// No `Accept`, or only wildcards, means `application/json` (what legacy clients expect); when
+/// both types are named with the same quality, `application/graphql-response+json` wins.
+pub fn negotiate(http: &HttpRequest) -> Option<MediaType> {
+    let Some(accept) = http
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.trim().is_empty())
+    else {
+        return Some(MediaType::Json);
+    };
+    let (mut graphql, mut json, mut wildcard) = (None::<f32>, None::<f32>, None::<f32>);
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let quality = parts
+            .filter_map(|param| param.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let slot = match media.as_str() {
+            GRAPHQL_RESPONSE_JSON => &mut graphql,
+            JSON => &mut json,
+            "*/*" | "application/*" => &mut wildcard,
+            _ => continue,
+        };
+        *slot = Some(slot.map_or(quality, |old: f32| old.max(quality)));
+    }
+    match (graphql.filter(|q| *q > 0.0), json.filter(|q| *q > 0.0)) {
+        (Some(graphql), Some(json)) if json > graphql => Some(MediaType::Json),
+        (Some(_), _) => Some(MediaType::GraphqlResponseJson),
+        (None, Some(_)) => Some(MediaType::Json),
+        (None, None) if wildcard.is_some_and(|q| q > 0.0) => Some(MediaType::Json),
+        (None, None) => None,
+    }
+}
+
+/// 406 for a client that accepts neither GraphQL media type.
+pub fn not_acceptable() -> HttpResponse {
+    error_response(
+        MediaType::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        "NOT_ACCEPTABLE",
+        format!("this endpoint answers with {GRAPHQL_RESPONSE_JSON} or {JSON}; adjust Accept"),
+    )
+}
+
+/// A transport error (before or around execution) as a GraphQL error body.
+pub fn error_response(
+    media: MediaType,
+    status: StatusCode,
+    code: &str,
+    message: impl Into<String>,
+) -> HttpResponse {
+    let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] })
+        .to_string();
+    let mut builder = HttpResponse::build(status);
+    skip_compression_if_small(&mut builder, &body);
+    builder.content_type(media.content_type()).body(body)
+}
+
+/// The HTTP response of an executed request: its status, cache headers and body.
+pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpResponse {
+    let request_error = match &response {
+        BatchResponse::Single(single) => is_request_error(single),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = if request_error && media == MediaType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut builder = HttpResponse::build(status);
+    if response.is_ok()
+        && let Some(cache_control) = response.cache_control().value()
+    {
+        builder.insert_header((header::CACHE_CONTROL, cache_control));
+    }
+    let headers: Vec<(HeaderName, HeaderValue)> = response
+        .http_headers_iter()
+        .filter_map(|(name, value)| {
+            Some((
+                HeaderName::from_str(name.as_str()).ok()?,
+                HeaderValue::from_bytes(value.as_bytes()).ok()?,
+            ))
+        })
+        .collect();
+    let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
+    if request_error && let Some(object) = body.as_object_mut() {
+        // A request that never executed has no `data` entry (GraphQL spec, "Response").
+        object.remove("data");
+    }
+    let body = body.to_string();
+    skip_compression_if_small(&mut builder, &body);
+    let mut http_response = builder.content_type(media.content_type()).body(body);
+    for (name, value) in headers {
+        http_response.headers_mut().append(name, value);
+    }
+    http_response
+}
+
+/// Bodies smaller than this are sent as they are: compressing them saves less than it costs.
+pub const MIN_COMPRESSED_BYTES: usize = 1024;
+
+/// Marks a small body `identity`, which tells actix's `Compress` middleware to leave it alone.
+fn skip_compression_if_small(builder: &mut actix_web::HttpResponseBuilder, body: &str) {
+    if body.len() < MIN_COMPRESSED_BYTES {
+        builder.insert_header(header::ContentEncoding::Identity);
+    }
+}
+
+/// A response to a request that failed before execution: parsing, validation, limits.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    fn accepting(accept: &str) -> Option<MediaType> {
+        negotiate(
+            &TestRequest::default()
+                .insert_header((header::ACCEPT, accept))
+                .to_http_request(),
+        )
+    }
+
+    #[test]
+    fn apollo_and_urql_get_graphql_response_json() {
+        assert_eq!(
+            accepting("application/graphql-response+json,application/json;q=0.9"),
+            Some(MediaType::GraphqlResponseJson)
+        );
+        assert_eq!(
+            accepting(
+                "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+            ),
+            Some(MediaType::GraphqlResponseJson)
+        );
+    }
+
+    #[test]
+    fn wildcards_and_plain_json_get_json() {
+        assert_eq!(accepting("*/*"), Some(MediaType::Json));
+        assert_eq!(accepting("application/json"), Some(MediaType::Json));
+    }
+
+    #[test]
+    fn other_types_are_not_acceptable() {
+        assert_eq!(accepting("text/html"), None);
+        assert_eq!(accepting("application/json;q=0"), None);
+    }
+}

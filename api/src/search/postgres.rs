@@ -1,0 +1,70 @@
+//! PostgreSQL: `to_tsvector` full-text search (the `indonesian` configuration when the server
+//! has it, else `simple`) OR `pg_trgm` word similarity on the title, so a typo still matches.
+
+use sea_orm::{
+    ConnectionTrait, Statement,
+    sea_query::{Expr, SimpleExpr},
+};
+
+use super::TextMatch;
+use crate::error::AppResult;
+
+/// Below this word similarity a title does not count as a typo of the term.
+const TRIGRAM_THRESHOLD: f64 = 0.45;
+
+const DOCUMENT: &str = "coalesce(products.title, '') || ' ' || coalesce(products.description, '')";
+
+struct Capabilities {
+    indonesian: bool,
+    trigram: bool,
+}
+
+async fn capabilities(db: &impl ConnectionTrait) -> AppResult<Capabilities> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'indonesian') AS indonesian, \
+             EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') AS trigram",
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => Capabilities {
+            indonesian: row.try_get("", "indonesian")?,
+            trigram: row.try_get("", "trigram")?,
+        },
+        None => Capabilities {
+            indonesian: false,
+            trigram: false,
+        },
+    })
+}
+
+pub(super) async fn product_match(db: &impl ConnectionTrait, term: &str) -> AppResult<TextMatch> {
+    let caps = capabilities(db).await?;
+    let config = if caps.indonesian {
+        "indonesian"
+    } else {
+        "simple"
+    };
+    let vector = format!("to_tsvector('{config}', {DOCUMENT})");
+    let query = format!("plainto_tsquery('{config}', $1)");
+    let full_text = format!("{vector} @@ {query}");
+    let ts_rank = format!("ts_rank({vector}, {query})");
+    let (condition, rank) = if caps.trigram {
+        let similarity = "word_similarity(lower($1), lower(products.title))";
+        (
+            format!("({full_text} OR {similarity} >= {TRIGRAM_THRESHOLD})"),
+            format!("CAST(({ts_rank} + {similarity}) * 1000000 AS BIGINT)"),
+        )
+    } else {
+        (full_text, format!("CAST({ts_rank} * 1000000 AS BIGINT)"))
+    };
+    Ok(TextMatch {
+        condition: custom(&condition, term),
+        rank: custom(&rank, term),
+    })
+}
+
+fn custom(sql: &str, term: &str) -> SimpleExpr {
+    Expr::cust_with_values(sql.to_owned(), [term.to_owned()])
+}

@@ -1,0 +1,228 @@
+//! Generates the rows of one synthetic aggregator: realistic Indonesian names, places,
+//! sectors and products, from the demo data set's word lists.
+
+use chrono::{Duration, Utc};
+use entity::{
+    aggregators, channel_listings,
+    enums::{AggregatorStatus, ListingStatus, ProductStatus, SellerScale, SellerStatus},
+    product_images, product_variants, products, sellers,
+};
+use rand::{Rng, rngs::StdRng, seq::SliceRandom};
+use sea_orm::Set;
+use serde_json::json;
+
+use crate::demo::data::{AGGREGATORS, OWNERS, SECTORS, short_city};
+
+/// The next id of each table.
+pub struct NextIds {
+    pub aggregator: i64,
+    pub seller: i64,
+    pub product: i64,
+    pub variant: i64,
+    pub image: i64,
+    pub listing: i64,
+}
+
+fn take(next: &mut i64) -> i64 {
+    let id = *next;
+    *next += 1;
+    id
+}
+
+pub struct AggregatorRows {
+    pub aggregator: aggregators::ActiveModel,
+    pub sellers: Vec<sellers::ActiveModel>,
+    pub products: Vec<products::ActiveModel>,
+    pub variants: Vec<product_variants::ActiveModel>,
+    pub images: Vec<product_images::ActiveModel>,
+    pub listings: Vec<channel_listings::ActiveModel>,
+}
+
+const ADJECTIVES: &[&str] = &[
+    "Berkah",
+    "Makmur",
+    "Jaya",
+    "Sentosa",
+    "Lestari",
+    "Barokah",
+    "Mandiri",
+    "Sejahtera",
+    "Abadi",
+    "Mulia",
+    "Rezeki",
+    "Amanah",
+];
+const FLAVOURS: &[&str] = &["Spesial", "Premium", "Asli", "Khas", "Pilihan", "Super"];
+
+#[allow(clippy::too_many_arguments)]
+pub fn aggregator(
+    rng: &mut StdRng,
+    ids: &mut NextIds,
+    index: usize,
+    seller_count: usize,
+    product_count: usize,
+    leaf_categories: &[(String, i64)],
+    channel_ids: &[i64],
+) -> AggregatorRows {
+    let now = Utc::now();
+    let place = &AGGREGATORS[index % AGGREGATORS.len()];
+    let aggregator_id = take(&mut ids.aggregator);
+    let aggregator = aggregators::ActiveModel {
+        id: Set(aggregator_id),
+        slug: Set(format!("seed-{aggregator_id}")),
+        name: Set(format!("{} (benchmark {index})", place.name)),
+        kind: Set(place.kind),
+        province: Set(place.province.to_owned()),
+        city: Set(place.cities[0].to_owned()),
+        contact_name: Set(None),
+        contact_email: Set(None),
+        contact_phone: Set(None),
+        status: Set(AggregatorStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+
+    let mut rows = AggregatorRows {
+        aggregator,
+        sellers: Vec::with_capacity(seller_count),
+        products: Vec::with_capacity(product_count),
+        variants: Vec::with_capacity(product_count * 2),
+        images: Vec::with_capacity(product_count),
+        listings: Vec::new(),
+    };
+    // (seller id, sector index, halal) of each seller, to hang products on.
+    let mut owners = Vec::with_capacity(seller_count);
+    for number in 0..seller_count {
+        let seller_id = take(&mut ids.seller);
+        let sector_index = rng.gen_range(0..SECTORS.len());
+        let (sector, names, _) = SECTORS[sector_index];
+        let city = place.cities[rng.gen_range(0..place.cities.len())];
+        let food = sector == entity::enums::SellerSector::FoodAndDrink;
+        rows.sellers.push(sellers::ActiveModel {
+            id: Set(seller_id),
+            aggregator_id: Set(aggregator_id),
+            business_name: Set(format!(
+                "{} {} {}",
+                names.choose(rng).copied().unwrap_or("Usaha"),
+                ADJECTIVES.choose(rng).copied().unwrap_or("Jaya"),
+                short_city(city)
+            )),
+            owner_name: Set(OWNERS.choose(rng).copied().unwrap_or("Sari").to_owned()),
+            // Unique within the aggregator: 8 + a running number.
+            phone: Set(format!("+628{:010}", 1_000_000_000 + number)),
+            nib: Set(rng
+                .gen_bool(0.6)
+                .then(|| format!("{:013}", 9_100_000_000_000u64 + number as u64))),
+            sector: Set(sector),
+            scale: Set([
+                SellerScale::Micro,
+                SellerScale::Micro,
+                SellerScale::Small,
+                SellerScale::Medium,
+            ][rng.gen_range(0..4)]),
+            province: Set(place.province.to_owned()),
+            city: Set(city.to_owned()),
+            address: Set(Some(format!(
+                "Jl. Pahlawan No. {}, {city}",
+                rng.gen_range(1..300)
+            ))),
+            halal_cert_no: Set(food.then(|| format!("ID{:012}", seller_id))),
+            pirt_no: Set(None),
+            bpom_no: Set(None),
+            status: Set(if rng.gen_bool(0.02) {
+                SellerStatus::Suspended
+            } else {
+                SellerStatus::Active
+            }),
+            created_at: Set(now - Duration::days(rng.gen_range(0..365))),
+            updated_at: Set(now),
+        });
+        owners.push((seller_id, sector_index, food));
+    }
+    if owners.is_empty() {
+        return rows;
+    }
+    for _ in 0..product_count {
+        let (seller_id, sector_index, halal) = owners[rng.gen_range(0..owners.len())];
+        let templates = SECTORS[sector_index].2;
+        let (title, category_slug, base_price, weight, option_name, options) =
+            templates[rng.gen_range(0..templates.len())];
+        let category_id = leaf_categories
+            .iter()
+            .find(|(slug, _)| slug == category_slug)
+            .or_else(|| leaf_categories.first())
+            .map_or(1, |(_, id)| *id);
+        let product_id = take(&mut ids.product);
+        let status = match rng.gen_range(0..20) {
+            0 => ProductStatus::Draft,
+            1 => ProductStatus::Archived,
+            _ => ProductStatus::Active,
+        };
+        let price = (base_price * rng.gen_range(80..130) / 100 / 500).max(1) * 500;
+        let created = now - Duration::minutes(rng.gen_range(0..525_600));
+        rows.products.push(products::ActiveModel {
+            id: Set(product_id),
+            aggregator_id: Set(aggregator_id),
+            seller_id: Set(seller_id),
+            category_id: Set(category_id),
+            title: Set(format!(
+                "{title} {}",
+                FLAVOURS.choose(rng).copied().unwrap_or("Asli")
+            )),
+            description: Set(format!(
+                "{title} buatan UMKM binaan {}. Dikemas rapi, siap kirim.",
+                place.name
+            )),
+            status: Set(status),
+            halal_certified: Set(halal),
+            version: Set(1),
+            published_at: Set((status == ProductStatus::Active).then_some(created)),
+            created_at: Set(created),
+            updated_at: Set(created),
+        });
+        let variant_count = rng.gen_range(1..=options.len().min(3));
+        for (position, option) in options.iter().take(variant_count).enumerate() {
+            let variant_id = take(&mut ids.variant);
+            rows.variants.push(product_variants::ActiveModel {
+                id: Set(variant_id),
+                aggregator_id: Set(aggregator_id),
+                product_id: Set(product_id),
+                sku: Set(format!("SKU-{product_id}-{}", position + 1)),
+                name: Set((*option).to_owned()),
+                option_values: Set(json!({ option_name: option })),
+                price: Set(price + position as i64 * 1_000),
+                stock: Set(rng.gen_range(0..200)),
+                weight_grams: Set(weight),
+                position: Set(position as i32),
+                created_at: Set(created),
+                updated_at: Set(created),
+            });
+        }
+        rows.images.push(product_images::ActiveModel {
+            id: Set(take(&mut ids.image)),
+            product_id: Set(product_id),
+            url: Set(format!("https://picsum.photos/seed/p{product_id}/800/800")),
+            alt_text: Set(Some(title.to_owned())),
+            position: Set(0),
+            created_at: Set(created),
+        });
+        if status == ProductStatus::Active && !channel_ids.is_empty() && rng.gen_bool(0.3) {
+            rows.listings.push(channel_listings::ActiveModel {
+                id: Set(take(&mut ids.listing)),
+                aggregator_id: Set(aggregator_id),
+                product_id: Set(product_id),
+                channel_id: Set(channel_ids[rng.gen_range(0..channel_ids.len())]),
+                status: Set(ListingStatus::Live),
+                price_override: Set(None),
+                external_id: Set(Some(format!("ext-{product_id}"))),
+                last_error: Set(None),
+                attempts: Set(1),
+                delivered_version: Set(Some(1)),
+                delivered_at: Set(Some(created)),
+                created_at: Set(created),
+                updated_at: Set(created),
+            });
+        }
+    }
+    rows
+}

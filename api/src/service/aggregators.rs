@@ -1,0 +1,137 @@
+//! Aggregators: the tenants. Only platform admins create them.
+
+use chrono::Utc;
+use entity::{
+    aggregators,
+    enums::{AggregatorKind, AggregatorStatus, Role},
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
+    TransactionTrait,
+};
+use serde_json::json;
+
+use super::{
+    Page, PageRequest, Scope,
+    audit::{self, AuditEntry},
+    pagination::paginate,
+};
+use crate::{
+    auth::AuthUser,
+    domain::{Email, Phone, Slug, Text, Validator, optional, optional_text},
+    error::{AppError, AppResult, Constraint, FieldError, FieldErrorCode},
+};
+
+pub struct NewAggregator {
+    pub name: String,
+    pub slug: String,
+    pub kind: AggregatorKind,
+    pub province: String,
+    pub city: String,
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
+    pub contact_phone: Option<String>,
+}
+
+const SLUG_KEY: Constraint = Constraint {
+    name: "aggregators_slug_key",
+    sqlite_columns: "aggregators.slug",
+};
+
+#[tracing::instrument(skip(db, input), fields(slug = %input.slug))]
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    input: NewAggregator,
+) -> AppResult<aggregators::Model> {
+    if caller.role != Role::PlatformAdmin {
+        return Err(AppError::Forbidden);
+    }
+    let mut v = Validator::new();
+    let name = v.check(Text::parse(&["input", "name"], &input.name, 200));
+    let slug = v.check(Slug::parse(&["input", "slug"], &input.slug));
+    let province = v.check(Text::parse(&["input", "province"], &input.province, 100));
+    let city = v.check(Text::parse(&["input", "city"], &input.city, 100));
+    let contact_name = v.check(optional_text(
+        &["input", "contactName"],
+        input.contact_name.as_deref(),
+        200,
+    ));
+    let contact_email = v.check(optional(input.contact_email.as_deref(), |raw| {
+        Email::parse(&["input", "contactEmail"], raw)
+    }));
+    let contact_phone = v.check(optional(input.contact_phone.as_deref(), |raw| {
+        Phone::parse(&["input", "contactPhone"], raw)
+    }));
+    v.finish()?;
+
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let aggregator = aggregators::ActiveModel {
+        name: Set(name.into_inner()),
+        slug: Set(slug.into_inner()),
+        kind: Set(input.kind),
+        province: Set(province.into_inner()),
+        city: Set(city.into_inner()),
+        contact_name: Set(contact_name),
+        contact_email: Set(contact_email.map(Email::into_inner)),
+        contact_phone: Set(contact_phone.map(Phone::into_inner)),
+        status: Set(AggregatorStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|err| {
+        AppError::from(err).on_constraint(&[(
+            SLUG_KEY,
+            FieldError::new(
+                &["input", "slug"],
+                FieldErrorCode::Taken,
+                "is already taken",
+            ),
+        )])
+    })?;
+    audit::record(
+        &txn,
+        Some(caller),
+        AuditEntry {
+            aggregator_id: Some(aggregator.id),
+            action: "aggregator.created",
+            entity_type: "Aggregator",
+            entity_id: aggregator.id,
+            changes: json!({ "name": aggregator.name, "slug": aggregator.slug }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(aggregator)
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    id: i64,
+) -> AppResult<aggregators::Model> {
+    Scope::aggregators(caller)
+        .filter(aggregators::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("aggregator"))
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    page: PageRequest,
+) -> AppResult<Page<aggregators::Model>> {
+    paginate(
+        db,
+        Scope::aggregators(caller),
+        aggregators::Column::Id,
+        sea_orm::Order::Asc,
+        page,
+    )
+    .await
+}

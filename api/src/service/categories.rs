@@ -1,0 +1,153 @@
+//! The category tree: a default set with Indonesian names, created on start when missing.
+
+use chrono::Utc;
+use entity::categories;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+};
+
+use crate::error::AppResult;
+
+/// A top-level category: slug, name, and its children as (slug, name).
+pub type CategoryBranch = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+pub const DEFAULT_TREE: &[CategoryBranch] = &[
+    (
+        "makanan-minuman",
+        "Makanan & Minuman",
+        &[
+            ("keripik-camilan", "Keripik & Camilan"),
+            ("sambal-bumbu", "Sambal & Bumbu"),
+            ("kopi-teh", "Kopi & Teh"),
+            ("kue-roti", "Kue & Roti"),
+            ("minuman-tradisional", "Minuman Tradisional"),
+            ("lauk-frozen", "Lauk & Makanan Beku"),
+        ],
+    ),
+    (
+        "fashion",
+        "Fashion",
+        &[
+            ("batik", "Batik"),
+            ("tenun-songket", "Tenun & Songket"),
+            ("hijab-muslim", "Hijab & Busana Muslim"),
+            ("tas-dompet", "Tas & Dompet"),
+            ("sepatu-sandal", "Sepatu & Sandal"),
+        ],
+    ),
+    (
+        "kerajinan",
+        "Kerajinan Tangan",
+        &[
+            ("anyaman", "Anyaman Rotan & Bambu"),
+            ("ukiran-kayu", "Ukiran Kayu"),
+            ("gerabah-keramik", "Gerabah & Keramik"),
+            ("perhiasan-aksesoris", "Perhiasan & Aksesoris"),
+        ],
+    ),
+    (
+        "pertanian",
+        "Hasil Pertanian",
+        &[
+            ("beras-biji", "Beras & Biji-bijian"),
+            ("sayur-buah", "Sayur & Buah"),
+            ("rempah", "Rempah-rempah"),
+            ("madu-gula", "Madu & Gula Aren"),
+        ],
+    ),
+    (
+        "kecantikan",
+        "Kecantikan & Kesehatan",
+        &[
+            ("jamu-herbal", "Jamu & Herbal"),
+            ("perawatan-tubuh", "Perawatan Tubuh"),
+        ],
+    ),
+    (
+        "jasa",
+        "Jasa",
+        &[("katering", "Katering"), ("jahit-permak", "Jahit & Permak")],
+    ),
+];
+
+/// Creates the default categories that are missing; existing ones are left as they are.
+/// Safe when several replicas start at once: inserts skip slugs that already exist.
+pub async fn ensure_default_tree(db: &impl ConnectionTrait) -> AppResult<()> {
+    for (position, (slug, name, children)) in DEFAULT_TREE.iter().enumerate() {
+        insert_missing(db, None, slug, name, position).await?;
+        let parent_id = by_slug(db, slug).await?.map(|parent| parent.id);
+        for (child_position, (child_slug, child_name)) in children.iter().enumerate() {
+            insert_missing(db, parent_id, child_slug, child_name, child_position).await?;
+        }
+    }
+    Ok(())
+}
+
+pub async fn by_slug(
+    db: &impl ConnectionTrait,
+    slug: &str,
+) -> AppResult<Option<categories::Model>> {
+    Ok(categories::Entity::find()
+        .filter(categories::Column::Slug.eq(slug))
+        .one(db)
+        .await?)
+}
+
+/// Every category, parents before children.
+pub async fn all(db: &impl ConnectionTrait) -> AppResult<Vec<categories::Model>> {
+    Ok(categories::Entity::find()
+        .order_by_asc(categories::Column::Id)
+        .all(db)
+        .await?)
+}
+
+async fn insert_missing(
+    db: &impl ConnectionTrait,
+    parent_id: Option<i64>,
+    slug: &str,
+    name: &str,
+    position: usize,
+) -> AppResult<()> {
+    let category = categories::ActiveModel {
+        parent_id: Set(parent_id),
+        slug: Set(slug.to_owned()),
+        name: Set(name.to_owned()),
+        position: Set(position as i32),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    categories::Entity::insert(category)
+        .on_conflict(
+            OnConflict::column(categories::Column::Slug)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// One category by id.
+pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<categories::Model> {
+    categories::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(crate::error::AppError::NotFound("category"))
+}
+
+/// The direct children of a category, in display order.
+pub async fn children(
+    db: &impl ConnectionTrait,
+    parent_id: i64,
+) -> AppResult<Vec<categories::Model>> {
+    Ok(categories::Entity::find()
+        .filter(categories::Column::ParentId.eq(parent_id))
+        .order_by_asc(categories::Column::Position)
+        .order_by_asc(categories::Column::Id)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,347 @@
+//! Seller rows: validated by the rules of `onboardSeller`, matched to stored sellers by phone or
+//! NIB within the aggregator, created or updated in batches.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{
+    enums::{SellerScale, SellerSector, SellerStatus},
+    import_jobs, sellers,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    TransactionTrait,
+};
+
+use super::{
+    BATCH_ROWS, RejectedRow, bump_catalogue_version,
+    csv_reader::{Columns, CsvFile, Record},
+    field_rejections, jobs, one_of, retry_on_conflict,
+};
+use crate::{
+    auth::AuthUser,
+    cache::Cache,
+    error::AppResult,
+    service::{
+        catalogue_changes,
+        sellers::{self as rules, NewSeller, ValidSeller},
+    },
+};
+
+pub const COLUMNS: Columns = Columns {
+    required: &[
+        "business_name",
+        "owner_name",
+        "phone",
+        "sector",
+        "scale",
+        "province",
+        "city",
+    ],
+    optional: &["nib", "address", "halal_cert_no", "pirt_no", "bpom_no"],
+};
+
+struct SellerRow {
+    line: u64,
+    seller: ValidSeller,
+    sector: SellerSector,
+    scale: SellerScale,
+}
+
+enum Row {
+    Valid(Box<SellerRow>),
+    Rejected(Vec<RejectedRow>),
+}
+
+/// Runs a seller import to the end; the job records how it went.
+/// `cache` is told after each committed batch that the public catalogue changed.
+pub async fn run(
+    db: DatabaseConnection,
+    cache: Cache,
+    caller: AuthUser,
+    job: import_jobs::Model,
+    csv: CsvFile,
+) {
+    let mut progress = jobs::Progress::default();
+    let failure = import(&db, &cache, &job, csv, &mut progress).await.err();
+    if let Err(error) = jobs::finish(&db, &caller, &job, &progress, failure).await {
+        tracing::error!(job = job.id, error = ?error, "could not record the end of an import");
+    }
+}
+
+async fn import(
+    db: &DatabaseConnection,
+    cache: &Cache,
+    job: &import_jobs::Model,
+    csv: CsvFile,
+    progress: &mut jobs::Progress,
+) -> AppResult<()> {
+    jobs::start(db, job).await?;
+    let rows = tokio::task::spawn_blocking(move || parse_all(&csv))
+        .await
+        .map_err(anyhow::Error::new)?;
+    // Seller id → the line that matched it, so two lines never update one seller.
+    let mut matched: HashMap<i64, u64> = HashMap::new();
+    for batch in rows.chunks(BATCH_ROWS) {
+        let (current, before) = (&*progress, &matched);
+        let (next, next_matched) =
+            retry_on_conflict(|| write_batch(db, job, batch, current, before.clone())).await?;
+        *progress = next;
+        bump_catalogue_version(cache).await;
+        matched = next_matched;
+    }
+    Ok(())
+}
+
+/// Validates every row, and refuses a row that repeats the phone or NIB of an earlier one.
+fn parse_all(csv: &CsvFile) -> Vec<Row> {
+    let mut phones: HashMap<String, u64> = HashMap::new();
+    let mut nibs: HashMap<String, u64> = HashMap::new();
+    csv.rows
+        .iter()
+        .map(|row| {
+            let parsed = csv
+                .record(row)
+                .map_err(|rejected| vec![rejected])
+                .and_then(|record| parse(&record));
+            let seller = match parsed {
+                Ok(seller) => seller,
+                Err(reasons) => return Row::Rejected(reasons),
+            };
+            let repeat = |column: &str, earlier: u64| {
+                Row::Rejected(vec![RejectedRow {
+                    line: seller.line,
+                    field: Some(column.to_owned()),
+                    message: format!("repeats the {column} of line {earlier}"),
+                }])
+            };
+            if let Some(&earlier) = phones.get(&seller.seller.phone) {
+                return repeat("phone", earlier);
+            }
+            if let Some(nib) = &seller.seller.nib
+                && let Some(&earlier) = nibs.get(nib)
+            {
+                return repeat("nib", earlier);
+            }
+            phones.insert(seller.seller.phone.clone(), seller.line);
+            if let Some(nib) = &seller.seller.nib {
+                nibs.insert(nib.clone(), seller.line);
+            }
+            Row::Valid(Box::new(seller))
+        })
+        .collect()
+}
+
+fn parse(record: &Record<'_>) -> Result<SellerRow, Vec<RejectedRow>> {
+    let sector = one_of::<SellerSector>(record, "sector");
+    let scale = one_of::<SellerScale>(record, "scale");
+    let owned = |column: &str| record.optional(column).map(str::to_owned);
+    let input = NewSeller {
+        business_name: record.get("business_name").to_owned(),
+        owner_name: record.get("owner_name").to_owned(),
+        phone: record.get("phone").to_owned(),
+        nib: owned("nib"),
+        sector: *sector.as_ref().unwrap_or(&SellerSector::Other),
+        scale: *scale.as_ref().unwrap_or(&SellerScale::Micro),
+        province: record.get("province").to_owned(),
+        city: record.get("city").to_owned(),
+        address: owned("address"),
+        halal_cert_no: owned("halal_cert_no"),
+        pirt_no: owned("pirt_no"),
+        bpom_no: owned("bpom_no"),
+    };
+    let mut reasons = Vec::new();
+    let seller = rules::validate(&input)
+        .map_err(|error| reasons.extend(field_rejections(record.line, error)))
+        .ok();
+    match (seller, sector, scale) {
+        (Some(seller), Ok(sector), Ok(scale)) => Ok(SellerRow {
+            line: record.line,
+            seller,
+            sector,
+            scale,
+        }),
+        (_, sector, scale) => {
+            reasons.extend(sector.err());
+            reasons.extend(scale.err());
+            Err(reasons)
+        }
+    }
+}
+
+/// Creates and updates the batch's sellers and saves the job's totals, in one transaction.
+async fn write_batch(
+    db: &DatabaseConnection,
+    job: &import_jobs::Model,
+    batch: &[Row],
+    progress: &jobs::Progress,
+    mut matched: HashMap<i64, u64>,
+) -> AppResult<(jobs::Progress, HashMap<i64, u64>)> {
+    let txn = db.begin().await?;
+    let valid: Vec<&SellerRow> = batch
+        .iter()
+        .filter_map(|row| match row {
+            Row::Valid(row) => Some(row.as_ref()),
+            Row::Rejected(_) => None,
+        })
+        .collect();
+    let existing = if valid.is_empty() {
+        Vec::new()
+    } else {
+        let phones = valid.iter().map(|row| row.seller.phone.clone());
+        let nibs = valid.iter().filter_map(|row| row.seller.nib.clone());
+        sellers::Entity::find()
+            .filter(sellers::Column::AggregatorId.eq(job.aggregator_id))
+            .filter(
+                Condition::any()
+                    .add(sellers::Column::Phone.is_in(phones))
+                    .add(sellers::Column::Nib.is_in(nibs)),
+            )
+            .all(&txn)
+            .await?
+    };
+    let by_phone: HashMap<&str, &sellers::Model> = existing
+        .iter()
+        .map(|seller| (seller.phone.as_str(), seller))
+        .collect();
+    let by_nib: HashMap<&str, &sellers::Model> = existing
+        .iter()
+        .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
+        .collect();
+
+    let mut outcome = jobs::BatchOutcome {
+        processed: batch.len(),
+        ..Default::default()
+    };
+    let mut inserts = Vec::new();
+    let now = Utc::now();
+    for row in batch {
+        let row = match row {
+            Row::Rejected(reasons) => {
+                outcome.reject(reasons.clone());
+                continue;
+            }
+            Row::Valid(row) => row,
+        };
+        let same_phone = by_phone.get(row.seller.phone.as_str()).copied();
+        let same_nib = row
+            .seller
+            .nib
+            .as_deref()
+            .and_then(|nib| by_nib.get(nib).copied());
+        let target = match (same_phone, same_nib) {
+            (Some(a), Some(b)) if a.id != b.id => {
+                outcome.reject(vec![RejectedRow {
+                    line: row.line,
+                    field: Some("nib".to_owned()),
+                    message: format!(
+                        "belongs to seller '{}' while the phone belongs to seller '{}'",
+                        b.business_name, a.business_name
+                    ),
+                }]);
+                continue;
+            }
+            (Some(seller), _) | (None, Some(seller)) => seller,
+            (None, None) => {
+                inserts.push(new_seller(job.aggregator_id, row, now));
+                outcome.created += 1;
+                continue;
+            }
+        };
+        if let Some(earlier) = matched.insert(target.id, row.line) {
+            outcome.reject(vec![RejectedRow {
+                line: row.line,
+                field: None,
+                message: format!(
+                    "matches seller '{}', which line {earlier} already updated",
+                    target.business_name
+                ),
+            }]);
+            continue;
+        }
+        if let Some(update) = changes(target, row, now) {
+            update.update(&txn).await?;
+            outcome.changed_sellers.push(target.id);
+        }
+        outcome.updated += 1;
+    }
+    if !inserts.is_empty() {
+        sellers::Entity::insert_many(inserts).exec(&txn).await?;
+    }
+    let next = progress.with(&outcome);
+    jobs::save_progress(&txn, job, progress, &next).await?;
+    catalogue_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
+    txn.commit().await?;
+    Ok((next, matched))
+}
+
+fn new_seller(
+    aggregator_id: i64,
+    row: &SellerRow,
+    now: chrono::DateTime<Utc>,
+) -> sellers::ActiveModel {
+    let seller = row.seller.clone();
+    sellers::ActiveModel {
+        aggregator_id: Set(aggregator_id),
+        business_name: Set(seller.business_name),
+        owner_name: Set(seller.owner_name),
+        phone: Set(seller.phone),
+        nib: Set(seller.nib),
+        sector: Set(row.sector),
+        scale: Set(row.scale),
+        province: Set(seller.province),
+        city: Set(seller.city),
+        address: Set(seller.address),
+        halal_cert_no: Set(seller.halal_cert_no),
+        pirt_no: Set(seller.pirt_no),
+        bpom_no: Set(seller.bpom_no),
+        status: Set(SellerStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// The update a row makes to a stored seller, if it changes anything. A blank optional cell
+/// keeps the stored value: an import adds and corrects, it never erases.
+fn changes(
+    current: &sellers::Model,
+    row: &SellerRow,
+    now: chrono::DateTime<Utc>,
+) -> Option<sellers::ActiveModel> {
+    let seller = row.seller.clone();
+    let keep = |new: Option<String>, old: &Option<String>| new.or_else(|| old.clone());
+    let updated = sellers::Model {
+        business_name: seller.business_name,
+        owner_name: seller.owner_name,
+        phone: seller.phone,
+        nib: keep(seller.nib, &current.nib),
+        sector: row.sector,
+        scale: row.scale,
+        province: seller.province,
+        city: seller.city,
+        address: keep(seller.address, &current.address),
+        halal_cert_no: keep(seller.halal_cert_no, &current.halal_cert_no),
+        pirt_no: keep(seller.pirt_no, &current.pirt_no),
+        bpom_no: keep(seller.bpom_no, &current.bpom_no),
+        ..current.clone()
+    };
+    if &updated == current {
+        return None;
+    }
+    let mut active: sellers::ActiveModel = current.clone().into();
+    active.business_name = Set(updated.business_name);
+    active.owner_name = Set(updated.owner_name);
+    active.phone = Set(updated.phone);
+    active.nib = Set(updated.nib);
+    active.sector = Set(updated.sector);
+    active.scale = Set(updated.scale);
+    active.province = Set(updated.province);
+    active.city = Set(updated.city);
+    active.address = Set(updated.address);
+    active.halal_cert_no = Set(updated.halal_cert_no);
+    active.pirt_no = Set(updated.pirt_no);
+    active.bpom_no = Set(updated.bpom_no);
+    active.updated_at = Set(now);
+    Some(active)
+}

@@ -1,0 +1,30 @@
+//! The rules: validation, transactions and tenant scoping, one module per domain.
+//!
+//! Services take `&impl ConnectionTrait` (so they compose inside a transaction), the caller,
+//! and plain inputs; they know nothing of HTTP or GraphQL.
+
+pub mod aggregators;
+pub mod audit;
+pub mod auth;
+pub mod catalogue;
+pub mod catalogue_batches;
+pub mod catalogue_changes;
+pub mod categories;
+pub mod imports;
+pub mod onboarding;
+pub mod pagination;
+pub mod product_images;
+pub mod product_search;
+pub mod products;
+pub mod public_catalogue;
+pub mod scope;
+pub mod seller_search;
+pub mod sellers;
+pub mod stats;
+pub mod stock;
+pub mod users;
+pub mod variant_checks;
+pub mod variants;
+
+pub use pagination::{Page, PageRequest};
+pub use scope::Scope;

@@ -1,0 +1,336 @@
+//! Product variants: the sellable units of a product, each with its SKU, price and stock.
+//! Field and SKU checks live in [`super::variant_checks`], stock changes in [`super::stock`].
+
+use chrono::Utc;
+use entity::product_variants;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+};
+use serde_json::json;
+
+use super::{
+    Scope,
+    catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+    products::{self, MAX_VARIANTS},
+    variant_checks::{
+        at, check_range, check_skus_free, on_sku_taken, parse_name, parse_options, refs,
+    },
+};
+use crate::{
+    auth::AuthUser,
+    domain::{Money, OptionValues, Sku, Validator},
+    error::{AppError, AppResult, FieldErrorCode},
+};
+
+/// The most units one variant may hold in stock.
+pub const MAX_STOCK: i32 = 1_000_000_000;
+/// One tonne: heavier goods do not ship as parcels.
+pub const MAX_WEIGHT_GRAMS: i32 = 1_000_000;
+
+pub struct NewVariant {
+    pub sku: String,
+    /// Defaults to the option values, `pedas / 250 g`.
+    pub name: Option<String>,
+    pub option_values: Vec<(String, String)>,
+    /// Whole rupiah as a decimal string.
+    pub price: String,
+    pub stock: i32,
+    pub weight_grams: i32,
+}
+
+/// A partial update: `None` leaves a field as it is. Stock changes go through
+/// [`super::stock::set_stock`] and [`super::stock::adjust_stock`].
+pub struct VariantChanges {
+    pub sku: Option<String>,
+    pub name: Option<String>,
+    pub option_values: Option<Vec<(String, String)>>,
+    pub price: Option<String>,
+    pub weight_grams: Option<i32>,
+    pub position: Option<i32>,
+}
+
+/// A validated variant; `path` is where its input was, for errors found later.
+#[derive(Default)]
+pub(super) struct ValidVariant {
+    pub path: Vec<String>,
+    pub sku: String,
+    pub name: String,
+    pub option_values: OptionValues,
+    pub price: i64,
+    pub stock: i32,
+    pub weight_grams: i32,
+}
+
+pub(super) fn validate(v: &mut Validator, path: &[&str], input: &NewVariant) -> ValidVariant {
+    let option_values = parse_options(v, path, &input.option_values);
+    let stock_path = at(path, "stock");
+    check_range(v, &stock_path, input.stock, MAX_STOCK);
+    check_range(
+        v,
+        &at(path, "weightGrams"),
+        input.weight_grams,
+        MAX_WEIGHT_GRAMS,
+    );
+    ValidVariant {
+        path: path.iter().map(|part| (*part).to_owned()).collect(),
+        sku: v
+            .check(Sku::parse(&refs(&at(path, "sku")), &input.sku))
+            .into_inner(),
+        name: parse_name(v, path, input.name.as_deref(), &option_values),
+        price: v
+            .check(Money::parse(&refs(&at(path, "price")), &input.price))
+            .rupiah(),
+        option_values,
+        stock: input.stock,
+        weight_grams: input.weight_grams,
+    }
+}
+
+/// Stores a validated variant of the product `(aggregator_id, product_id)`.
+pub(super) async fn insert(
+    db: &impl ConnectionTrait,
+    (aggregator_id, product_id): (i64, i64),
+    variant: &ValidVariant,
+    position: i32,
+) -> AppResult<product_variants::Model> {
+    let now = Utc::now();
+    product_variants::ActiveModel {
+        aggregator_id: Set(aggregator_id),
+        product_id: Set(product_id),
+        sku: Set(variant.sku.clone()),
+        name: Set(variant.name.clone()),
+        option_values: Set(variant.option_values.to_json()),
+        price: Set(variant.price),
+        stock: Set(variant.stock),
+        weight_grams: Set(variant.weight_grams),
+        position: Set(position),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|error| on_sku_taken(error, variant))
+}
+
+pub async fn find(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    id: i64,
+) -> AppResult<product_variants::Model> {
+    Scope::product_variants(caller)
+        .filter(product_variants::Column::Id.eq(id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("product variant"))
+}
+
+/// Reads the variant back inside the transaction, then commits it.
+pub(super) async fn reload_and_commit(
+    txn: DatabaseTransaction,
+    caller: &AuthUser,
+    id: i64,
+) -> AppResult<product_variants::Model> {
+    let stored = find(&txn, caller, id).await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// How many variants the product has (run after [`touch`], under the product's lock).
+async fn count_of_product(db: &impl ConnectionTrait, product_id: i64) -> AppResult<u64> {
+    Ok(product_variants::Entity::find()
+        .filter(product_variants::Column::ProductId.eq(product_id))
+        .count(db)
+        .await?)
+}
+
+#[tracing::instrument(skip(db, input))]
+pub async fn add(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    product_id: i64,
+    input: NewVariant,
+) -> AppResult<product_variants::Model> {
+    let product = products::find(db, caller, product_id).await?;
+    require_catalogue_manager(caller)?;
+    let mut v = Validator::new();
+    let variant = validate(&mut v, &["input"], &input);
+    v.finish()?;
+    check_skus_free(
+        db,
+        product.aggregator_id,
+        std::slice::from_ref(&variant),
+        None,
+    )
+    .await?;
+
+    let txn = db.begin().await?;
+    touch(&txn, product.id).await?;
+    let siblings = count_of_product(&txn, product.id).await?;
+    if siblings as usize >= MAX_VARIANTS {
+        txn.rollback().await?;
+        return Err(AppError::invalid(
+            &["input", "productId"],
+            FieldErrorCode::TooBig,
+            format!("the product already has the most variants allowed ({MAX_VARIANTS})"),
+        ));
+    }
+    let stored = insert(
+        &txn,
+        (product.aggregator_id, product.id),
+        &variant,
+        siblings as i32,
+    )
+    .await?;
+    record(
+        &txn,
+        caller,
+        (product.aggregator_id, product.id),
+        "product.variant_added",
+        json!({ "variantId": stored.id, "sku": stored.sku, "price": stored.price, "stock": stored.stock }),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+#[tracing::instrument(skip(db, changes))]
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: i64,
+    changes: VariantChanges,
+) -> AppResult<product_variants::Model> {
+    let current = find(db, caller, id).await?;
+    require_catalogue_manager(caller)?;
+
+    let mut v = Validator::new();
+    let path = ["input"];
+    let sku = changes
+        .sku
+        .as_deref()
+        .map(|raw| v.check(Sku::parse(&["input", "sku"], raw)).into_inner());
+    let option_values = changes
+        .option_values
+        .as_deref()
+        .map(|pairs| parse_options(&mut v, &path, pairs));
+    let name = changes.name.as_deref().map(|raw| {
+        let options = option_values
+            .clone()
+            .unwrap_or_else(|| OptionValues::from_json(&current.option_values));
+        parse_name(&mut v, &path, Some(raw), &options)
+    });
+    let price = changes
+        .price
+        .as_deref()
+        .map(|raw| v.check(Money::parse(&["input", "price"], raw)).rupiah());
+    if let Some(weight) = changes.weight_grams {
+        check_range(&mut v, &at(&path, "weightGrams"), weight, MAX_WEIGHT_GRAMS);
+    }
+    if let Some(position) = changes.position {
+        check_range(
+            &mut v,
+            &at(&path, "position"),
+            position,
+            MAX_VARIANTS as i32,
+        );
+    }
+    v.finish()?;
+    let checked = ValidVariant {
+        path: vec!["input".to_owned()],
+        sku: sku.clone().unwrap_or_else(|| current.sku.clone()),
+        ..Default::default()
+    };
+    if sku.is_some() {
+        check_skus_free(
+            db,
+            current.aggregator_id,
+            std::slice::from_ref(&checked),
+            Some(id),
+        )
+        .await?;
+    }
+
+    let mut update = product_variants::Entity::update_many()
+        .col_expr(product_variants::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(product_variants::Column::Id.eq(id));
+    if let Some(sku) = &sku {
+        update = update.col_expr(product_variants::Column::Sku, Expr::value(sku.clone()));
+    }
+    if let Some(name) = &name {
+        update = update.col_expr(product_variants::Column::Name, Expr::value(name.clone()));
+    }
+    if let Some(options) = &option_values {
+        update = update.col_expr(
+            product_variants::Column::OptionValues,
+            Expr::value(options.to_json()),
+        );
+    }
+    if let Some(price) = price {
+        update = update.col_expr(product_variants::Column::Price, Expr::value(price));
+    }
+    if let Some(weight) = changes.weight_grams {
+        update = update.col_expr(product_variants::Column::WeightGrams, Expr::value(weight));
+    }
+    if let Some(position) = changes.position {
+        update = update.col_expr(product_variants::Column::Position, Expr::value(position));
+    }
+
+    let txn = db.begin().await?;
+    touch(&txn, current.product_id).await?;
+    update
+        .exec(&txn)
+        .await
+        .map_err(|error| on_sku_taken(error, &checked))?;
+    record(
+        &txn,
+        caller,
+        (current.aggregator_id, current.product_id),
+        "product.variant_updated",
+        json!({
+            "variantId": id, "sku": sku, "name": name, "price": price,
+            "optionValues": option_values.map(|options| options.to_json()),
+            "weightGrams": changes.weight_grams, "position": changes.position,
+        }),
+    )
+    .await?;
+    reload_and_commit(txn, caller, id).await
+}
+
+/// Removes a variant; a product always keeps at least one.
+#[tracing::instrument(skip(db))]
+pub async fn remove(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: i64,
+) -> AppResult<ProductDetail> {
+    let current = find(db, caller, id).await?;
+    require_catalogue_manager(caller)?;
+
+    let txn = db.begin().await?;
+    // The product's lock, taken first, keeps two removals from each leaving the other's last.
+    touch(&txn, current.product_id).await?;
+    let siblings = count_of_product(&txn, current.product_id).await?;
+    if siblings <= 1 {
+        txn.rollback().await?;
+        return Err(AppError::invalid(
+            &["input", "id"],
+            FieldErrorCode::Invalid,
+            "is the product's last variant; a product needs at least one",
+        ));
+    }
+    product_variants::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
+    record(
+        &txn,
+        caller,
+        (current.aggregator_id, current.product_id),
+        "product.variant_removed",
+        json!({ "variantId": id, "sku": current.sku }),
+    )
+    .await?;
+    txn.commit().await?;
+    products::find_detail(db, caller, current.product_id).await
+}

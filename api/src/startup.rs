@@ -1,0 +1,135 @@
+//! Builds the application once (database, cache, schema) and serves it.
+
+use std::{net::TcpListener, sync::Arc};
+
+use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use anyhow::Context as _;
+use secrecy::ExposeSecret;
+
+use crate::{
+    auth::JwtKeys,
+    cache::{Cache, RedisCache},
+    config::{Settings, redact_url},
+    db,
+    graphql::{DermagaSchema, build_schema},
+    http,
+    service::auth::ensure_platform_admin,
+    state::AppContext,
+};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    context: AppContext,
+}
+
+impl Application {
+    /// Connects, migrates, and binds `HOST:PORT` (port 0 picks a free port).
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let context = build_context(settings).await?;
+        let settings = &context.settings;
+        let address = format!("{}:{}", settings.host, settings.port);
+        let listener =
+            TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let port = listener.local_addr()?.port();
+        let schema = build_schema(Some(context.clone()));
+        let server = serve(listener, context.clone(), schema, settings.http_workers)?;
+        tokio::spawn(sweep_abandoned_imports(context.db.clone()));
+        tracing::info!(
+            "dermaga listening on http://{}:{port}/graphql (database: {}, cache: {})",
+            settings.host,
+            settings.database_url_redacted(),
+            context.cache.backend_name()
+        );
+        Ok(Self {
+            port,
+            server,
+            context,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn context(&self) -> &AppContext {
+        &self.context
+    }
+
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Connects the database (applying migrations) and the cache; creates the bootstrap admin.
+pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
+    let db = db::connect(&settings).await?;
+    db::migrate(&db).await?;
+    crate::service::categories::ensure_default_tree(&db)
+        .await
+        .map_err(|err| anyhow::anyhow!("cannot create the default categories: {err}"))?;
+    let cache = match &settings.redis_url {
+        Some(url) => {
+            let redis = RedisCache::connect(url.expose_secret())
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot connect to Redis at {}",
+                        redact_url(url.expose_secret())
+                    )
+                })?;
+            Cache::redis(redis, settings.cache_key_prefix.clone())
+        }
+        None => Cache::memory(settings.cache_key_prefix.clone()),
+    };
+    if let Some(admin) = &settings.bootstrap_admin {
+        let created = ensure_platform_admin(&db, &admin.email, admin.password.expose_secret())
+            .await
+            .map_err(|err| anyhow::anyhow!("cannot create the bootstrap admin: {err}"))?;
+        if created {
+            tracing::info!(email = %admin.email, "created the bootstrap platform admin");
+        }
+    }
+    Ok(AppContext {
+        db,
+        cache,
+        jwt: Arc::new(JwtKeys::new(&settings.jwt)),
+        settings: Arc::new(settings),
+        metrics: Arc::default(),
+    })
+}
+
+fn serve(
+    listener: TcpListener,
+    context: AppContext,
+    schema: DermagaSchema,
+    workers: usize,
+) -> anyhow::Result<Server> {
+    let context = web::Data::new(context);
+    let schema = web::Data::new(schema);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::Compress::default())
+            .app_data(context.clone())
+            .app_data(schema.clone())
+            .app_data(web::PayloadConfig::new(1024 * 1024))
+            .app_data(web::JsonConfig::default().limit(1024 * 1024))
+            .configure(http::routes)
+    })
+    .workers(workers.max(1))
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Every minute, fails import jobs whose processing task died with a server.
+async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection) {
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        if let Err(err) = crate::service::imports::fail_abandoned(&db).await {
+            tracing::warn!(error = %err, "could not sweep abandoned import jobs");
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! What every request shares: built once at start-up and cloned into each handler.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::JwtKeys, cache::Cache, config::Settings, metrics::Metrics};
+
+#[derive(Clone)]
+pub struct AppContext {
+    pub db: DatabaseConnection,
+    pub cache: Cache,
+    pub jwt: Arc<JwtKeys>,
+    pub settings: Arc<Settings>,
+    /// Counters and histograms served by `GET /metrics`.
+    pub metrics: Arc<Metrics>,
+}

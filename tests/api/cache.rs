@@ -1,0 +1,232 @@
+//! The response cache: anonymous queries answered from the cache, never touching the database;
+//! invalidated by writes, across replicas.
+
+use serde_json::{Value, json};
+
+use crate::{cache_redis::LocalRedis, helpers::*};
+
+const CATEGORIES: &str = "query Tree { categories { id slug name children { id name } } }";
+
+async fn anonymous(app: &TestApp, query: &str) -> (Option<String>, Value) {
+    let response = app
+        .post_graphql(&json!({ "query": query, "operationName": "Tree" }), None)
+        .await;
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    (cache, response.json().await.expect("a JSON body"))
+}
+
+/// Makes the categories table unreachable: any statement on it now fails.
+async fn hide_categories(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared("ALTER TABLE categories RENAME TO categories_hidden")
+        .await
+        .expect("the table can be renamed");
+}
+
+#[tokio::test]
+async fn a_repeated_anonymous_query_is_answered_without_the_database() {
+    let app = spawn_app().await;
+    let (first_cache, first) = anonymous(&app, CATEGORIES).await;
+    assert_eq!(first_cache.as_deref(), Some("MISS"), "{first}");
+    assert!(first["errors"].is_null(), "{first}");
+
+    hide_categories(&app).await;
+    // The same query, laid out differently.
+    let (cache, body) = anonymous(
+        &app,
+        "query Tree {\n  categories { id, slug, name\n children { id name } } # again\n}",
+    )
+    .await;
+
+    assert_eq!(cache.as_deref(), Some("HIT"));
+    assert_eq!(body["data"], first["data"]);
+}
+
+#[tokio::test]
+async fn a_query_the_cache_has_not_seen_goes_to_the_database() {
+    let app = spawn_app().await;
+    anonymous(&app, CATEGORIES).await;
+    hide_categories(&app).await;
+
+    let (_, body) = anonymous(&app, "query Tree { categories { id } }").await;
+
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+}
+
+#[tokio::test]
+async fn authenticated_callers_are_never_served_from_the_cache() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    anonymous(&app, CATEGORIES).await;
+    hide_categories(&app).await;
+
+    let body = app
+        .graphql(CATEGORIES, json!({}), Some(&admin.access_token))
+        .await;
+
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+}
+
+#[tokio::test]
+async fn responses_with_errors_are_not_cached() {
+    let app = spawn_app().await;
+    let query = "query Tree { categories { id } me { email } }";
+    let (_, first) = anonymous(&app, query).await;
+    assert!(!first["errors"].is_null(), "{first}");
+
+    let (cache, _) = anonymous(&app, query).await;
+
+    assert_eq!(cache.as_deref(), Some("MISS"));
+}
+
+#[tokio::test]
+async fn the_response_cache_can_be_switched_off() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false")]).await;
+    anonymous(&app, CATEGORIES).await;
+
+    let (cache, body) = anonymous(&app, CATEGORIES).await;
+
+    assert_eq!(cache, None);
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+#[tokio::test]
+async fn a_mutation_invalidates_cached_responses() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    anonymous(&app, CATEGORIES).await;
+    rename_first_category(&app, "Renamed in the database").await;
+
+    app.create_aggregator(&admin, "invalidates").await;
+    let (cache, body) = anonymous(&app, CATEGORIES).await;
+
+    assert_eq!(cache.as_deref(), Some("MISS"));
+    assert!(
+        body.to_string().contains("Renamed in the database"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn logging_in_keeps_cached_responses() {
+    let app = spawn_app().await;
+    anonymous(&app, CATEGORIES).await;
+
+    app.admin().await;
+    let (cache, _) = anonymous(&app, CATEGORIES).await;
+
+    assert_eq!(cache.as_deref(), Some("HIT"));
+}
+
+/// Changes a category behind the API's back: only the invalidation can make it visible.
+async fn rename_first_category(app: &TestApp, name: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE categories SET name = '{name}' WHERE id = (SELECT MIN(id) FROM categories)"
+        ))
+        .await
+        .expect("the category can be renamed");
+}
+
+#[tokio::test]
+async fn a_write_through_one_replica_is_seen_at_once_by_the_other() {
+    // Replicas share their cache only through Redis: without REDIS_URL, the test brings its own.
+    let local = match std::env::var("REDIS_URL") {
+        Ok(_) => None,
+        Err(_) => Some(LocalRedis::start().await),
+    };
+    let extra: Vec<(&str, String)> = local
+        .iter()
+        .map(|redis| ("REDIS_URL", redis.url()))
+        .collect();
+    let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = spawn_app_with(&extra).await;
+    let second = first.spawn_replica().await;
+    let admin = first.admin().await;
+    anonymous(&first, CATEGORIES).await;
+    let (cache, _) = anonymous(&second, CATEGORIES).await;
+    assert_eq!(
+        cache.as_deref(),
+        Some("HIT"),
+        "the replicas share one cache"
+    );
+    rename_first_category(&first, "Seen everywhere").await;
+
+    second.create_aggregator(&admin, "replica-write").await;
+    let (_, on_first) = anonymous(&first, CATEGORIES).await;
+    let (_, on_second) = anonymous(&second, CATEGORIES).await;
+
+    assert!(
+        on_first.to_string().contains("Seen everywhere"),
+        "{on_first}"
+    );
+    assert!(
+        on_second.to_string().contains("Seen everywhere"),
+        "{on_second}"
+    );
+}
+
+#[tokio::test]
+async fn each_committed_import_batch_invalidates_cached_responses() {
+    use crate::imports::{job, seller_file, upload, wait_for_job};
+    let app = spawn_app().await;
+    let tenant = app.tenant("cache-import").await;
+    let (csv, _) = seller_file(5_000);
+    let body = upload(
+        &app,
+        &tenant.staff,
+        "importSellers",
+        "s.csv",
+        csv.as_bytes(),
+    )
+    .await;
+    let id = body["data"]["importSellers"]["job"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no job: {body}"))
+        .to_owned();
+    anonymous(&app, CATEGORIES).await;
+    rename_first_category(&app, "Changed while importing").await;
+    let running = job(&app, &tenant.staff, &id).await;
+    let running = &running["data"]["importJob"];
+    assert!(
+        running["processedRows"].as_u64() < running["totalRows"].as_u64(),
+        "the import finished too early for this test: {running}"
+    );
+
+    wait_for_job(&app, &tenant.staff, &id).await;
+    let (_, body) = anonymous(&app, CATEGORIES).await;
+
+    assert!(
+        body.to_string().contains("Changed while importing"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn hits_and_misses_are_counted_in_the_metrics() {
+    let app = spawn_app().await;
+    anonymous(&app, CATEGORIES).await;
+    anonymous(&app, CATEGORIES).await;
+
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("the server answers")
+        .text()
+        .await
+        .expect("a text body");
+
+    assert!(metrics.contains("dermaga_cache_hits_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("dermaga_cache_misses_total 1"),
+        "{metrics}"
+    );
+}

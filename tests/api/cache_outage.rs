@@ -1,0 +1,117 @@
+//! A Redis outage: requests keep succeeding from the database, without waiting on Redis, and
+//! caching resumes by itself once Redis is back.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::{cache_redis::LocalRedis, helpers::*};
+
+const CATEGORIES: &str = "{ categories { id slug name } }";
+
+async fn anonymous(app: &TestApp) -> (Option<String>, Value) {
+    let response = app
+        .post_graphql(&json!({ "query": CATEGORIES }), None)
+        .await;
+    let cache = response
+        .headers()
+        .get("x-cache")
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    (cache, response.json().await.expect("a JSON body"))
+}
+
+async fn app_on(redis: &LocalRedis) -> TestApp {
+    spawn_app_with(&[("REDIS_URL", &redis.url())]).await
+}
+
+#[tokio::test]
+async fn requests_succeed_from_the_database_while_redis_is_down() {
+    let mut redis = LocalRedis::start().await;
+    let app = app_on(&redis).await;
+    anonymous(&app).await;
+
+    redis.stop();
+    let started = Instant::now();
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        bodies.push(anonymous(&app).await.1);
+    }
+    let session = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let me = app
+        .graphql("{ me { email } }", json!({}), Some(&session.access_token))
+        .await;
+
+    for body in &bodies {
+        assert!(body["errors"].is_null(), "{body}");
+        assert!(body["data"]["categories"].is_array(), "{body}");
+    }
+    assert_eq!(me["data"]["me"]["email"], ADMIN_EMAIL, "{me}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "a dead Redis slowed requests down: {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn caching_resumes_by_itself_when_redis_is_back() {
+    let mut redis = LocalRedis::start().await;
+    let app = app_on(&redis).await;
+    anonymous(&app).await;
+    redis.stop();
+    anonymous(&app).await;
+
+    redis.restart().await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = None;
+    while Instant::now() < deadline {
+        let (cache, body) = anonymous(&app).await;
+        assert!(body["errors"].is_null(), "{body}");
+        last = cache;
+        if last.as_deref() == Some("HIT") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    assert_eq!(last.as_deref(), Some("HIT"), "caching did not resume");
+}
+
+#[tokio::test]
+async fn a_write_during_an_outage_is_not_hidden_by_older_cached_responses() {
+    let redis = LocalRedis::start().await;
+    let app = app_on(&redis).await;
+    let admin = app.admin().await;
+    let (_, before) = anonymous(&app).await;
+    // Redis is unreachable but keeps its data (a network fault rather than a restart).
+    redis.pause(Duration::from_secs(3));
+    rename_first_category(&app, "Changed during the outage").await;
+    app.create_aggregator(&admin, "outage-write").await;
+
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut body = Value::Null;
+    while Instant::now() < deadline {
+        body = anonymous(&app).await.1;
+        if body["data"] != before["data"] {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    assert!(
+        body.to_string().contains("Changed during the outage"),
+        "{body}"
+    );
+}
+
+async fn rename_first_category(app: &TestApp, name: &str) {
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE categories SET name = '{name}' WHERE id = (SELECT MIN(id) FROM categories)"
+        ))
+        .await
+        .expect("the category can be renamed");
+}

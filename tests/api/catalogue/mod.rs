@@ -1,0 +1,130 @@
+//! The public catalogue: queries, filters and sorts, search, pagination, statement counts.
+
+mod bad_input;
+mod browse;
+mod pagination;
+mod search;
+mod statements;
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, Tenant};
+
+pub const PRODUCTS: &str = "query($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
+    products(first: $first, after: $after, filter: $filter, sort: $sort) {
+        totalCount
+        pageInfo { hasNextPage endCursor }
+        edges { cursor node { id title halalCertified inStock
+            priceRange { minVariantPrice { amount currency } maxVariantPrice { amount } }
+            seller { id businessName province city }
+            category { slug } } } } }";
+
+/// A product to create: title, category slug, variant prices; ACTIVE unless `status` says.
+pub struct Spec<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub category: &'a str,
+    pub prices: &'a [i64],
+    pub stock: i32,
+    pub halal: bool,
+    pub status: &'a str,
+}
+
+impl Default for Spec<'_> {
+    fn default() -> Self {
+        Self {
+            title: "Keripik Tempe Sanan",
+            description: "Renyah dan gurih.",
+            category: "keripik-camilan",
+            prices: &[15000],
+            stock: 10,
+            halal: true,
+            status: "ACTIVE",
+        }
+    }
+}
+
+fn token(session: &Session) -> Option<&str> {
+    Some(session.access_token.as_str())
+}
+
+/// The global id of a seeded category.
+pub async fn category_id(app: &TestApp, slug: &str) -> String {
+    let body = app
+        .graphql("{ categories { id slug children { id slug } } }", json!({}), None)
+        .await;
+    body["data"]["categories"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no categories: {body}"))
+        .iter()
+        .flat_map(|root| std::iter::once(root).chain(root["children"].as_array().into_iter().flatten()))
+        .find(|category| category["slug"] == slug)
+        .map(|category| category["id"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("no category {slug}: {body}"))
+}
+
+/// Creates a product for `seller_id` and returns its global id.
+pub async fn create(app: &TestApp, tenant: &Tenant, seller_id: &str, spec: Spec<'_>) -> String {
+    let sku_base = uuid::Uuid::new_v4().simple().to_string();
+    let variants: Vec<Value> = spec
+        .prices
+        .iter()
+        .enumerate()
+        .map(|(index, price)| {
+            json!({
+                "sku": format!("SKU-{}-{index}", &sku_base[..12]), "price": price.to_string(),
+                "stock": spec.stock, "weightGrams": 250,
+                "optionValues": [{ "name": "ukuran", "value": format!("{index}") }],
+            })
+        })
+        .collect();
+    let input = json!({
+        "sellerId": seller_id,
+        "categoryId": category_id(app, spec.category).await,
+        "title": spec.title,
+        "description": spec.description,
+        "halalCertified": spec.halal,
+        "status": spec.status,
+        "variants": variants,
+    });
+    let body = app
+        .graphql(
+            "mutation($input: CreateProductInput!) { createProduct(input: $input) {
+                product { id } userErrors { field message code } } }",
+            json!({ "input": input }),
+            token(&tenant.staff),
+        )
+        .await;
+    body["data"]["createProduct"]["product"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("createProduct failed: {body}"))
+        .to_owned()
+}
+
+/// Archives a product.
+pub async fn archive(app: &TestApp, tenant: &Tenant, id: &str) {
+    let body = app
+        .graphql(
+            "mutation($input: ArchiveProductInput!) { archiveProduct(input: $input) {
+                product { id } userErrors { code } } }",
+            json!({ "input": { "id": id } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert!(body["data"]["archiveProduct"]["product"].is_object(), "{body}");
+}
+
+/// Runs `products` anonymously.
+pub async fn products(app: &TestApp, variables: Value) -> Value {
+    app.graphql(PRODUCTS, variables, None).await
+}
+
+/// The titles of a `products` answer, in order.
+pub fn titles(body: &Value) -> Vec<String> {
+    body["data"]["products"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no products: {body}"))
+        .iter()
+        .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned())
+        .collect()
+}
