@@ -4,7 +4,10 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use secrecy::ExposeSecret;
 
 use crate::config::Settings;
@@ -17,7 +20,9 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(5))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Writers queue for SQLite's single write lock instead of failing at once.
+        .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_secs(10)));
     let db = Database::connect(options).await.with_context(|| {
         format!(
             "cannot connect to the database at {}",
@@ -40,4 +45,16 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
         .await
         .context("cannot apply the database migrations")
+}
+
+/// Starts a transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): a deferred transaction that reads first and then writes fails at once with
+/// "database is locked" when another writer got there in between, whatever the busy timeout.
+/// PostgreSQL ignores the mode.
+pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }

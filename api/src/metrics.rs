@@ -28,6 +28,7 @@ pub struct Metrics {
     operations: Mutex<HashMap<String, OperationStats>>,
     cache_hits: AtomicU64,
     cache_misses: AtomicU64,
+    db_statements: AtomicU64,
 }
 
 #[derive(Default)]
@@ -70,6 +71,11 @@ impl Metrics {
         self.cache_misses.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// One SQL statement sent to the database (counted by the connection's metric callback).
+    pub fn record_db_statement(&self) {
+        self.db_statements.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The Prometheus text exposition of every metric.
     pub fn render(&self, db: &DatabaseConnection) -> String {
         let mut out = String::new();
@@ -81,9 +87,13 @@ impl Metrics {
              dermaga_cache_hits_total {}\n\
              # HELP dermaga_cache_misses_total Cacheable responses that had to be executed.\n\
              # TYPE dermaga_cache_misses_total counter\n\
-             dermaga_cache_misses_total {}",
+             dermaga_cache_misses_total {}\n\
+             # HELP dermaga_db_statements_total SQL statements sent to the database.\n\
+             # TYPE dermaga_db_statements_total counter\n\
+             dermaga_db_statements_total {}",
             self.cache_hits.load(Ordering::Relaxed),
             self.cache_misses.load(Ordering::Relaxed),
+            self.db_statements.load(Ordering::Relaxed),
         );
         let (size, idle) = pool_size(db);
         let _ = writeln!(

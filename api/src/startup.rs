@@ -13,6 +13,7 @@ use crate::{
     db,
     graphql::{DermagaSchema, build_schema},
     http,
+    metrics::Metrics,
     service::auth::ensure_platform_admin,
     state::AppContext,
 };
@@ -64,7 +65,15 @@ impl Application {
 
 /// Connects the database (applying migrations) and the cache; creates the bootstrap admin.
 pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
-    let db = db::connect(&settings).await?;
+    let metrics = Arc::new(Metrics::default());
+    let mut db = db::connect(&settings).await?;
+    let counter = Arc::clone(&metrics);
+    db.set_metric_callback(move |info| {
+        counter.record_db_statement();
+        if info.failed {
+            tracing::debug!(sql = %info.statement.sql, "a database statement failed");
+        }
+    });
     db::migrate(&db).await?;
     crate::service::categories::ensure_default_tree(&db)
         .await
@@ -96,7 +105,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
         cache,
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),
-        metrics: Arc::default(),
+        metrics,
     })
 }
 

@@ -40,7 +40,6 @@ async fn create_active_product(app: &TestApp, tenant: &Tenant) -> String {
 }
 
 #[tokio::test]
-#[ignore = "waits for the public `products` query (in progress) to resolve its DataLoaders"]
 async fn a_product_edit_through_one_replica_is_seen_at_once_by_the_other() {
     let local = match std::env::var("REDIS_URL") {
         Ok(_) => None,

@@ -93,6 +93,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    // `TEST_LOG=1` shows the servers' logs (RUST_LOG filters them).
+    if std::env::var_os("TEST_LOG").is_some() {
+        static LOGGING: std::sync::Once = std::sync::Once::new();
+        LOGGING.call_once(api::telemetry::init);
+    }
     let (database_url, database) = fresh_database().await;
     let settings = Settings::from_vars(test_vars(&database_url, extra), false)
         .expect("test settings are valid");
@@ -114,6 +119,17 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// Another handle on the same server, for tasks that call it concurrently.
+    pub fn clone_client(&self) -> TestApp {
+        TestApp {
+            address: self.address.clone(),
+            client: self.client.clone(),
+            db: self.db.clone(),
+            settings: self.settings.clone(),
+            database: TestDatabase::Shared,
+        }
+    }
+
     /// Starts a second server on this one's database and cache (same Redis, same key prefix):
     /// another replica of the same deployment.
     pub async fn spawn_replica(&self) -> TestApp {
@@ -163,6 +179,7 @@ pub struct Session {
 }
 
 /// One aggregator with an admin, a staff member, a seller and that seller's login.
+#[derive(Clone, Debug)]
 pub struct Tenant {
     pub aggregator_id: String,
     pub admin: Session,

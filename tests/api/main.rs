@@ -8,6 +8,7 @@ mod cache_apq;
 mod cache_catalogue;
 mod cache_outage;
 mod cache_redis;
+mod catalogue;
 mod cli;
 mod demo;
 mod errors;

@@ -13,7 +13,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -85,7 +84,7 @@ pub async fn load(context: &AppContext) -> anyhow::Result<DemoSummary> {
             .await?
             .is_some();
         if !exists {
-            let txn = db.begin().await?;
+            let txn = crate::db::begin_write(db).await?;
             load_aggregator(&txn, index, aggregator, &password_hash).await?;
             // The demo rows bypass the services; delta sync must still see them.
             catalogue_changes::all_products_changed(&txn).await?;

@@ -4,7 +4,6 @@
 use async_graphql::{
     Context, Enum, ID, InputObject, Object,
     connection::{Connection, CursorType},
-    dataloader::DataLoader,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
@@ -12,7 +11,7 @@ use super::{
     app,
     catalogue_types::{CatalogueProduct, SellerProfile},
     gql,
-    loaders::SellerLoader,
+    loaders::{CachedLoader, SellerLoader},
     relay::{ConnectionTotals, connection, parse_id},
 };
 use crate::{
@@ -171,7 +170,7 @@ pub(super) async fn feed_sellers(
     ctx: &Context<'_>,
     products: &[PublicProduct],
 ) -> async_graphql::Result<()> {
-    let loader = ctx.data::<DataLoader<SellerLoader>>()?;
+    let loader = ctx.data::<CachedLoader<SellerLoader>>()?;
     loader
         .feed_many(
             products
@@ -197,14 +196,14 @@ impl CatalogueQuery {
         first: Option<i32>,
         after: Option<String>,
         filter: Option<ProductFilter>,
-        #[graphql(default)] sort: ProductSort,
+        #[graphql(desc = "RELEVANCE when omitted or null.")] sort: Option<ProductSort>,
     ) -> async_graphql::Result<CatalogueConnection> {
         let filter = gql(into_service_filter(filter.unwrap_or_default()))?;
         let searching = filter
             .search
             .as_deref()
             .is_some_and(|term| !term.trim().is_empty());
-        let sort = match sort.into() {
+        let sort = match sort.unwrap_or_default().into() {
             CatalogueSort::Relevance if !searching => CatalogueSort::Newest,
             sort => sort,
         };

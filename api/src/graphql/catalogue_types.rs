@@ -1,14 +1,14 @@
 //! The public catalogue's object types: what anyone, logged in or not, may see of a product
 //! and its seller. Related records come through the request's DataLoaders.
 
-use async_graphql::{ComplexObject, Context, ID, SimpleObject, dataloader::DataLoader};
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{products, sellers};
 
 use super::{
     categories::Category,
     enums::SellerSector,
-    loaders::{CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
+    loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
     product_variants::ProductVariant,
     products::{Money, ProductImage, ProductPriceRange},
     relay::to_id,
@@ -88,7 +88,7 @@ impl CatalogueProduct {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<entity::product_variants::Model>> {
-        let loader = ctx.data::<DataLoader<VariantsLoader>>()?;
+        let loader = ctx.data::<CachedLoader<VariantsLoader>>()?;
         Ok(loader.load_one(self.db_id).await?.unwrap_or_default())
     }
 }
@@ -101,13 +101,13 @@ impl CatalogueProduct {
     }
 
     async fn seller(&self, ctx: &Context<'_>) -> async_graphql::Result<SellerProfile> {
-        let loader = ctx.data::<DataLoader<SellerLoader>>()?;
+        let loader = ctx.data::<CachedLoader<SellerLoader>>()?;
         let seller = loader.load_one(self.seller_id).await?;
         Ok(seller.ok_or(AppError::NotFound("seller"))?.into())
     }
 
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
-        let loader = ctx.data::<DataLoader<CategoryLoader>>()?;
+        let loader = ctx.data::<CachedLoader<CategoryLoader>>()?;
         let category = loader.load_one(self.category_id).await?;
         Ok(category.ok_or(AppError::NotFound("category"))?.into())
     }
@@ -124,7 +124,7 @@ impl CatalogueProduct {
 
     /// In display order; at most 10.
     async fn images(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductImage>> {
-        let loader = ctx.data::<DataLoader<ImagesLoader>>()?;
+        let loader = ctx.data::<CachedLoader<ImagesLoader>>()?;
         let images = loader.load_one(self.db_id).await?.unwrap_or_default();
         Ok(images.into_iter().map(Into::into).collect())
     }

@@ -11,6 +11,9 @@ use sea_orm::DatabaseConnection;
 use crate::service::catalogue_batches as batches;
 use crate::{service::onboarding, state::AppContext};
 
+/// A loader whose results (loaded or fed) are kept for the rest of the request.
+pub type CachedLoader<L> = DataLoader<L, HashMapCache>;
+
 /// Completed onboarding steps by seller id.
 pub struct OnboardingStepsLoader {
     db: DatabaseConnection,

@@ -16,7 +16,7 @@ use entity::{
 use rand::{SeedableRng, rngs::StdRng};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    QuerySelect, TransactionTrait,
+    QuerySelect,
     sea_query::{Expr, ExprTrait},
 };
 
@@ -127,7 +127,7 @@ pub async fn run(db: &DatabaseConnection, plan: SeedPlan) -> anyhow::Result<Seed
             &leaf_categories,
             &channel_ids,
         );
-        let txn = db.begin().await?;
+        let txn = crate::db::begin_write(db).await?;
         generated
             .aggregator
             .insert(&txn)

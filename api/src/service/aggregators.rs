@@ -7,7 +7,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -66,7 +65,7 @@ pub async fn create(
     v.finish()?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let aggregator = aggregators::ActiveModel {
         name: Set(name.into_inner()),
         slug: Set(slug.into_inner()),

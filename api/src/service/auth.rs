@@ -5,8 +5,7 @@ use std::time::Duration;
 use chrono::Utc;
 use entity::{enums::Role, refresh_tokens, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionTrait, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
 use crate::{
@@ -88,7 +87,7 @@ pub async fn login(
     let _ = ctx.cache.delete(&account_key).await;
 
     let family = uuid::Uuid::new_v4().to_string();
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     let refresh = issue_refresh_token(&txn, ctx, user.id, &family).await?;
     users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(Utc::now()))
@@ -127,7 +126,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
         return Err(AppError::InvalidToken("the refresh token has expired"));
     }
 
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(&ctx.db).await?;
     // The conditional update makes two concurrent refreshes with one token race safely:
     // exactly one wins, the other is treated as reuse.
     let rotated = refresh_tokens::Entity::update_many()

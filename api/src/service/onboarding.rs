@@ -6,7 +6,6 @@ use chrono::Utc;
 use entity::{enums::Role, seller_onboarding_steps as steps};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::json;
@@ -152,7 +151,7 @@ async fn change_step(
     let note = optional_text(&["input", "note"], note.as_deref(), 1000)
         .map_err(|error| AppError::Invalid(vec![error]))?;
     let seller = super::sellers::find(db, caller, seller_id).await?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let (changed, action, refusal) = match change {
         StepChange::Complete => {
             let inserted = steps::Entity::insert(steps::ActiveModel {

@@ -2,10 +2,7 @@
 
 use chrono::Utc;
 use entity::product_images;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use super::{
@@ -106,7 +103,7 @@ pub async fn set(
     let images = validate(&mut v, &["input", "images"], &images);
     v.finish()?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, product.id).await?;
     product_images::Entity::delete_many()
         .filter(product_images::Column::ProductId.eq(product.id))

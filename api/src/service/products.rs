@@ -7,7 +7,7 @@ use chrono::Utc;
 use entity::{categories, enums::ProductStatus, products};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
     sea_query::{Expr, Func},
 };
 use serde_json::json;
@@ -148,7 +148,7 @@ pub async fn create(
     variant_checks::check_skus_free(db, aggregator_id, &new_variants, None).await?;
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let product = products::ActiveModel {
         aggregator_id: Set(aggregator_id),
         seller_id: Set(seller.id),
@@ -255,7 +255,7 @@ pub async fn update(
         }
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let result = update.exec(&txn).await?;
     if result.rows_affected == 0 {
         txn.rollback().await?;
@@ -300,7 +300,7 @@ pub async fn archive(
     if current.status == ProductStatus::Archived {
         return detail(db, current).await;
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     bump_version(id, Utc::now())
         .col_expr(
             products::Column::Status,

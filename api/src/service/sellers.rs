@@ -7,7 +7,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::json;
 
@@ -187,7 +187,7 @@ pub async fn onboard(
     }
 
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let stored = sellers::ActiveModel {
         aggregator_id: Set(aggregator_id),
         business_name: Set(seller.business_name),
@@ -314,7 +314,7 @@ pub async fn update(
     model.pirt_no = Set(seller.pirt_no);
     model.bpom_no = Set(seller.bpom_no);
     model.updated_at = Set(Utc::now());
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let updated = model.update(&txn).await.map_err(taken_keys)?;
     audit::record(
         &txn,
@@ -375,7 +375,7 @@ pub async fn set_status(
             ),
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut model: sellers::ActiveModel = current.into();
     model.status = Set(status);
     model.updated_at = Set(Utc::now());

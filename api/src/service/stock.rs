@@ -4,7 +4,7 @@
 use chrono::Utc;
 use entity::{enums::Role, product_variants};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait, UpdateMany,
+    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, UpdateMany,
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
 use serde_json::json;
@@ -50,7 +50,7 @@ pub async fn set_stock(
     check_range(&mut v, &at(&["input"], "stock"), stock, MAX_STOCK);
     v.finish()?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     stock_update(id, Expr::value(stock)).exec(&txn).await?;
     record(
@@ -83,7 +83,7 @@ pub async fn adjust_stock(
         ));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     let new_stock = Expr::col(product_variants::Column::Stock).add(delta);
     let result = stock_update(id, new_stock.clone())

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::{enums::Role, users};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, TransactionTrait,
+    Set,
 };
 use serde_json::json;
 
@@ -139,7 +139,7 @@ pub async fn create(
     }
     let password_hash = hash_password(password.expose().to_owned()).await?;
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let user = users::ActiveModel {
         email: Set(email.into_inner()),
         password_hash: Set(password_hash),
@@ -219,7 +219,7 @@ pub async fn set_active(
     if caller.role == Role::AggregatorAdmin && user.role == Role::AggregatorAdmin {
         return Err(AppError::Forbidden);
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut active_model: users::ActiveModel = user.into();
     active_model.is_active = Set(active);
     active_model.updated_at = Set(Utc::now());

@@ -5,7 +5,7 @@ use chrono::Utc;
 use entity::product_variants;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -165,7 +165,7 @@ pub async fn add(
     )
     .await?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, product.id).await?;
     let siblings = count_of_product(&txn, product.id).await?;
     if siblings as usize >= MAX_VARIANTS {
@@ -277,7 +277,7 @@ pub async fn update(
         update = update.col_expr(product_variants::Column::Position, Expr::value(position));
     }
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     update
         .exec(&txn)
@@ -308,7 +308,7 @@ pub async fn remove(
     let current = find(db, caller, id).await?;
     require_catalogue_manager(caller)?;
 
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     // The product's lock, taken first, keeps two removals from each leaving the other's last.
     touch(&txn, current.product_id).await?;
     let siblings = count_of_product(&txn, current.product_id).await?;

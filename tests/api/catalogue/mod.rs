@@ -5,12 +5,14 @@ mod browse;
 mod pagination;
 mod search;
 mod statements;
+mod sync;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, TestApp, Tenant};
+use crate::helpers::{Session, Tenant, TestApp};
 
-pub const PRODUCTS: &str = "query($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
+pub const PRODUCTS: &str =
+    "query($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
     products(first: $first, after: $after, filter: $filter, sort: $sort) {
         totalCount
         pageInfo { hasNextPage endCursor }
@@ -51,13 +53,19 @@ fn token(session: &Session) -> Option<&str> {
 /// The global id of a seeded category.
 pub async fn category_id(app: &TestApp, slug: &str) -> String {
     let body = app
-        .graphql("{ categories { id slug children { id slug } } }", json!({}), None)
+        .graphql(
+            "{ categories { id slug children { id slug } } }",
+            json!({}),
+            None,
+        )
         .await;
     body["data"]["categories"]
         .as_array()
         .unwrap_or_else(|| panic!("no categories: {body}"))
         .iter()
-        .flat_map(|root| std::iter::once(root).chain(root["children"].as_array().into_iter().flatten()))
+        .flat_map(|root| {
+            std::iter::once(root).chain(root["children"].as_array().into_iter().flatten())
+        })
         .find(|category| category["slug"] == slug)
         .map(|category| category["id"].as_str().unwrap().to_owned())
         .unwrap_or_else(|| panic!("no category {slug}: {body}"))
@@ -111,7 +119,10 @@ pub async fn archive(app: &TestApp, tenant: &Tenant, id: &str) {
             token(&tenant.staff),
         )
         .await;
-    assert!(body["data"]["archiveProduct"]["product"].is_object(), "{body}");
+    assert!(
+        body["data"]["archiveProduct"]["product"].is_object(),
+        "{body}"
+    );
 }
 
 /// Runs `products` anonymously.
@@ -127,4 +138,63 @@ pub fn titles(body: &Value) -> Vec<String> {
         .iter()
         .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Suspends a seller (staff of its aggregator).
+pub async fn suspend_seller(app: &TestApp, tenant: &Tenant, seller_id: &str) {
+    let body = app
+        .graphql(
+            "mutation($input: SellerStatusInput!) { suspendSeller(input: $input) {
+                seller { id } userErrors { code } } }",
+            json!({ "input": { "id": seller_id, "reason": "test" } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert!(
+        body["data"]["suspendSeller"]["seller"].is_object(),
+        "{body}"
+    );
+}
+
+/// Changes a product's title, reading its version first.
+pub async fn retitle(app: &TestApp, tenant: &Tenant, id: &str, title: &str) {
+    let current = app
+        .graphql(
+            "query($id: ID!) { managedProduct(id: $id) { version } }",
+            json!({ "id": id }),
+            token(&tenant.staff),
+        )
+        .await;
+    let version = current["data"]["managedProduct"]["version"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no version: {current}"));
+    let body = app
+        .graphql(
+            "mutation($input: UpdateProductInput!) { updateProduct(input: $input) {
+                product { id } userErrors { field message code } } }",
+            json!({ "input": { "id": id, "expectedVersion": version, "title": title } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert!(
+        body["data"]["updateProduct"]["product"].is_object(),
+        "{body}"
+    );
+}
+
+/// A counter or gauge read from `GET /metrics`.
+pub async fn metric(app: &TestApp, name: &str) -> f64 {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("a metrics body");
+    text.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no metric {name} in:\n{text}"))
 }

@@ -6,7 +6,7 @@ use entity::{
     enums::{ImportKind, ImportStatus},
     import_jobs,
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
 use serde_json::json;
 
 use super::{RejectedRow, csv_reader::CsvFile};
@@ -171,7 +171,7 @@ pub async fn finish(
         ImportKind::Sellers => "import.sellers",
         ImportKind::Products => "import.products",
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     import_jobs::ActiveModel {
         id: Set(job.id),
         status: Set(status),

@@ -9,7 +9,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set, TransactionTrait,
+    QueryFilter, Set,
 };
 
 use super::{
@@ -108,7 +108,7 @@ async fn write_batch(
     categories: &HashMap<String, i64>,
     progress: &jobs::Progress,
 ) -> AppResult<jobs::Progress> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let stored = lookups(&txn, job.aggregator_id, batch).await?;
     let mut outcome = BatchOutcome::default();
     for group in batch {

@@ -10,7 +10,6 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
 };
 
 use super::{
@@ -177,7 +176,7 @@ async fn write_batch(
     progress: &jobs::Progress,
     mut matched: HashMap<i64, u64>,
 ) -> AppResult<(jobs::Progress, HashMap<i64, u64>)> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let valid: Vec<&SellerRow> = batch
         .iter()
         .filter_map(|row| match row {

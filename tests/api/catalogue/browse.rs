@@ -1,0 +1,291 @@
+//! What the public catalogue shows, and its filters and sorts.
+
+use serde_json::json;
+
+use super::{PRODUCTS, Spec, archive, create, products, suspend_seller, titles};
+use crate::helpers::*;
+
+#[tokio::test]
+async fn only_active_products_of_active_sellers_are_public() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("browse-public").await;
+    let other_seller = app
+        .onboard_seller(&tenant.staff, "Batik Bu Tini", "0813-1111-2222")
+        .await;
+    let seller = tenant.seller_id.as_str();
+    create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Aktif",
+            ..Spec::default()
+        },
+    )
+    .await;
+    create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Draf",
+            status: "DRAFT",
+            ..Spec::default()
+        },
+    )
+    .await;
+    let archived = create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Arsip",
+            ..Spec::default()
+        },
+    )
+    .await;
+    archive(&app, &tenant, &archived).await;
+    let suspended = create(
+        &app,
+        &tenant,
+        &other_seller,
+        Spec {
+            title: "Ditangguhkan",
+            ..Spec::default()
+        },
+    )
+    .await;
+    suspend_seller(&app, &tenant, &other_seller).await;
+
+    let body = products(&app, json!({})).await;
+    assert_eq!(titles(&body), ["Aktif"], "{body}");
+    assert_eq!(body["data"]["products"]["totalCount"], 1);
+
+    for hidden in [&archived, &suspended] {
+        let body = app
+            .graphql(
+                "query($id: ID!) { product(id: $id) { title } }",
+                json!({ "id": hidden }),
+                None,
+            )
+            .await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+        let body = app
+            .graphql(
+                "query($id: ID!) { node(id: $id) { id } }",
+                json!({ "id": hidden }),
+                None,
+            )
+            .await;
+        assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_product_shows_money_price_range_seller_and_category_and_works_through_node() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("browse-detail").await;
+    let id = create(
+        &app,
+        &tenant,
+        &tenant.seller_id,
+        Spec {
+            prices: &[12000, 18000, 15000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    let body = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { id title inStock
+                priceRange { minVariantPrice { amount currency } maxVariantPrice { amount currency } }
+                variants { sku price { amount currency } }
+                seller { id businessName city }
+                category { slug } } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    let product = &body["data"]["product"];
+    assert_eq!(product["id"], id.as_str(), "{body}");
+    assert_eq!(
+        product["priceRange"]["minVariantPrice"],
+        json!({ "amount": "12000", "currency": "IDR" })
+    );
+    assert_eq!(
+        product["priceRange"]["maxVariantPrice"],
+        json!({ "amount": "18000", "currency": "IDR" })
+    );
+    assert_eq!(product["variants"].as_array().unwrap().len(), 3);
+    assert_eq!(product["seller"]["id"], tenant.seller_id.as_str());
+    assert_eq!(product["seller"]["city"], "Semarang");
+    assert_eq!(product["category"]["slug"], "keripik-camilan");
+
+    let node = app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { __typename id ... on CatalogueProduct { title } } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        node["data"]["node"]["__typename"], "CatalogueProduct",
+        "{node}"
+    );
+    assert_eq!(node["data"]["node"]["title"], "Keripik Tempe Sanan");
+
+    // The public profile never shows the phone.
+    let profile = app
+        .graphql(
+            "query($id: ID!) { sellerProfile(id: $id) { businessName phone } }",
+            json!({ "id": tenant.seller_id }),
+            None,
+        )
+        .await;
+    let message = profile["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("Unknown field \"phone\""), "{profile}");
+}
+
+#[tokio::test]
+async fn filters_narrow_the_catalogue() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("browse-filters").await;
+    let medan = app
+        .onboard_seller_raw(
+            &tenant.staff,
+            json!({ "businessName": "Kopi Sidikalang", "ownerName": "Pak Ucok", "phone": "0813-9999-0000",
+                "sector": "FOOD_AND_DRINK", "scale": "MICRO", "province": "Sumatera Utara", "city": "Medan" }),
+        )
+        .await["data"]["onboardSeller"]["seller"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let semarang = tenant.seller_id.as_str();
+    create(
+        &app,
+        &tenant,
+        semarang,
+        Spec {
+            title: "Keripik Murah",
+            prices: &[5000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    create(
+        &app,
+        &tenant,
+        semarang,
+        Spec {
+            title: "Batik Tulis",
+            category: "batik",
+            prices: &[450000],
+            halal: false,
+            ..Spec::default()
+        },
+    )
+    .await;
+    create(
+        &app,
+        &tenant,
+        &medan,
+        Spec {
+            title: "Kopi Arabika",
+            category: "kopi-teh",
+            prices: &[85000],
+            stock: 0,
+            ..Spec::default()
+        },
+    )
+    .await;
+
+    let cases = [
+        (json!({ "city": "medan" }), vec!["Kopi Arabika"]),
+        (
+            json!({ "province": "JAWA TENGAH" }),
+            vec!["Batik Tulis", "Keripik Murah"],
+        ),
+        (json!({ "sellerId": medan }), vec!["Kopi Arabika"]),
+        (
+            json!({ "minPrice": "10000", "maxPrice": "100000" }),
+            vec!["Kopi Arabika"],
+        ),
+        (json!({ "maxPrice": "5000" }), vec!["Keripik Murah"]),
+        (json!({ "halal": false }), vec!["Batik Tulis"]),
+        (json!({ "inStock": false }), vec!["Kopi Arabika"]),
+        (
+            json!({ "inStock": true, "halal": true }),
+            vec!["Keripik Murah"],
+        ),
+    ];
+    for (filter, expected) in cases {
+        let body = products(&app, json!({ "filter": filter, "sort": "PRICE_DESC" })).await;
+        let mut got = titles(&body);
+        got.sort();
+        let mut expected: Vec<String> = expected.into_iter().map(str::to_owned).collect();
+        expected.sort();
+        assert_eq!(got, expected, "filter {filter}: {body}");
+        assert_eq!(
+            body["data"]["products"]["totalCount"],
+            expected.len(),
+            "{filter}"
+        );
+    }
+
+    // A parent category includes its sub-categories.
+    let food = super::category_id(&app, "makanan-minuman").await;
+    let body = products(&app, json!({ "filter": { "categoryId": food } })).await;
+    let mut got = titles(&body);
+    got.sort();
+    assert_eq!(got, ["Keripik Murah", "Kopi Arabika"], "{body}");
+}
+
+#[tokio::test]
+async fn sorts_order_by_cheapest_variant_and_by_newest() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("browse-sorts").await;
+    let seller = tenant.seller_id.as_str();
+    create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Sedang",
+            prices: &[20000, 90000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Mahal",
+            prices: &[50000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    create(
+        &app,
+        &tenant,
+        seller,
+        Spec {
+            title: "Murah",
+            prices: &[10000],
+            ..Spec::default()
+        },
+    )
+    .await;
+
+    let asc = products(&app, json!({ "sort": "PRICE_ASC" })).await;
+    assert_eq!(titles(&asc), ["Murah", "Sedang", "Mahal"], "{asc}");
+    let desc = products(&app, json!({ "sort": "PRICE_DESC" })).await;
+    assert_eq!(titles(&desc), ["Mahal", "Sedang", "Murah"], "{desc}");
+    let newest = products(&app, json!({ "sort": "NEWEST" })).await;
+    assert_eq!(titles(&newest), ["Murah", "Mahal", "Sedang"], "{newest}");
+    // Without a search term, RELEVANCE means NEWEST.
+    let relevance = app.graphql(PRODUCTS, json!({}), None).await;
+    assert_eq!(titles(&relevance), titles(&newest));
+}

@@ -1,0 +1,81 @@
+//! No N+1: a page of products with seller, category and variants runs a small, fixed number
+//! of SQL statements whatever its size, and a cached response runs none.
+
+use serde_json::json;
+
+use super::{Spec, create, metric};
+use crate::helpers::*;
+
+const PAGE: &str = "query($first: Int) { products(first: $first) { totalCount edges { node {
+    id title inStock
+    seller { id businessName city }
+    category { id name }
+    variants { sku price { amount currency } stock }
+    priceRange { minVariantPrice { amount } maxVariantPrice { amount } } } } } }";
+
+async fn statements_for(app: &TestApp, first: i64) -> f64 {
+    let before = metric(app, "dermaga_db_statements_total").await;
+    let body = app.graphql(PAGE, json!({ "first": first }), None).await;
+    let after = metric(app, "dermaga_db_statements_total").await;
+    let edges = body["data"]["products"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"));
+    assert_eq!(edges.len() as i64, first, "{body}");
+    after - before
+}
+
+#[tokio::test]
+async fn a_page_of_five_or_fifty_products_runs_the_same_few_statements() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant("statements").await;
+    let mut sellers = vec![tenant.seller_id.clone()];
+    for index in 0..4 {
+        sellers.push(
+            app.onboard_seller(
+                &tenant.staff,
+                &format!("Usaha {index}"),
+                &format!("0813-5555-00{index:02}"),
+            )
+            .await,
+        );
+    }
+    let categories = [
+        "keripik-camilan",
+        "kopi-teh",
+        "batik",
+        "anyaman",
+        "madu-gula",
+    ];
+    for index in 0..50 {
+        let title = format!("Produk {index}");
+        let prices = [10000 + index, 20000 + index];
+        create(
+            &app,
+            &tenant,
+            &sellers[index as usize % sellers.len()],
+            Spec {
+                title: &title,
+                prices: &prices,
+                category: categories[index as usize % 5],
+                ..Spec::default()
+            },
+        )
+        .await;
+    }
+
+    let five = statements_for(&app, 5).await;
+    let fifty = statements_for(&app, 50).await;
+    assert!(fifty <= 4.0, "a page of 50 ran {fifty} statements");
+    assert_eq!(five, fifty, "the statement count grows with the page size");
+}
+
+#[tokio::test]
+async fn a_cached_response_touches_no_database() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("statements-cached").await;
+    create(&app, &tenant, &tenant.seller_id, Spec::default()).await;
+    assert!(statements_for(&app, 1).await > 0.0);
+    let hits = metric(&app, "dermaga_cache_hits_total").await;
+    assert_eq!(statements_for(&app, 1).await, 0.0);
+    assert_eq!(metric(&app, "dermaga_cache_hits_total").await, hits + 1.0);
+}
