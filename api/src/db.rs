@@ -12,6 +12,9 @@ use secrecy::ExposeSecret;
 
 use crate::config::Settings;
 
+/// The `pg_trgm` word similarity from which search counts a title as a typo of the term.
+pub const TRIGRAM_THRESHOLD: &str = "0.45";
+
 /// Connects to the configured database (creating the SQLite file on first start).
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.database_url.expose_secret().to_owned());
@@ -22,7 +25,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
         // Writers queue for SQLite's single write lock instead of failing at once.
-        .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_secs(10)));
+        .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_secs(10)))
+        // Search treats a title as a typo of the term from this word similarity on (`%>`).
+        .map_sqlx_postgres_opts(|options| {
+            options.options([("pg_trgm.word_similarity_threshold", TRIGRAM_THRESHOLD)])
+        });
     let db = Database::connect(options).await.with_context(|| {
         format!(
             "cannot connect to the database at {}",

@@ -19,6 +19,7 @@ mod m20261123_000013_create_audit_log;
 mod m20261123_000014_create_import_jobs;
 mod m20261123_000015_create_catalogue_search;
 mod m20261123_000016_create_catalogue_changes;
+mod m20261123_000025_create_catalogue_search_indexes;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000014_create_import_jobs::Migration),
             Box::new(m20261123_000015_create_catalogue_search::Migration),
             Box::new(m20261123_000016_create_catalogue_changes::Migration),
+            Box::new(m20261123_000025_create_catalogue_search_indexes::Migration),
         ]
     }
 }

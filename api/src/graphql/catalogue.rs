@@ -2,7 +2,7 @@
 //! a logged-in caller sees the same public view.
 
 use async_graphql::{
-    Context, Enum, ID, InputObject, Object,
+    Context, Enum, ID, InputObject, Lookahead, Object,
     connection::{Connection, CursorType},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -11,7 +11,7 @@ use super::{
     app,
     catalogue_types::{CatalogueProduct, SellerProfile},
     gql,
-    loaders::{CachedLoader, SellerLoader},
+    loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
     relay::{ConnectionTotals, connection, parse_id},
 };
 use crate::{
@@ -162,22 +162,56 @@ fn page_request(
             Some(cursor.after)
         }
     };
-    Ok(CataloguePageRequest { first, after, sort })
+    Ok(CataloguePageRequest {
+        first,
+        after,
+        sort,
+        with_total: true,
+    })
 }
 
-/// Primes the request's seller loader with sellers already fetched.
-pub(super) async fn feed_sellers(
+/// Primes the request's loaders for a page of products: the sellers from the page's own rows,
+/// and, when the query asks for them, the categories, variants and images in one statement
+/// each. A page then runs the same statements whatever its size, and its items never fetch
+/// one by one.
+pub(super) async fn prime_loaders(
     ctx: &Context<'_>,
+    node: Lookahead<'_>,
     products: &[PublicProduct],
 ) -> async_graphql::Result<()> {
-    let loader = ctx.data::<CachedLoader<SellerLoader>>()?;
-    loader
+    ctx.data::<CachedLoader<SellerLoader>>()?
         .feed_many(
             products
                 .iter()
                 .map(|row| (row.seller.id, row.seller.clone())),
         )
         .await;
+    if products.is_empty() {
+        return Ok(());
+    }
+    let product_ids: Vec<i64> = products.iter().map(|row| row.product.id).collect();
+    if node.field("category").exists() {
+        let mut category_ids: Vec<i64> =
+            products.iter().map(|row| row.product.category_id).collect();
+        category_ids.sort_unstable();
+        category_ids.dedup();
+        ctx.data::<CachedLoader<CategoryLoader>>()?
+            .load_many(category_ids)
+            .await?;
+    }
+    if ["variants", "priceRange", "inStock"]
+        .iter()
+        .any(|field| node.field(field).exists())
+    {
+        ctx.data::<CachedLoader<VariantsLoader>>()?
+            .load_many(product_ids.iter().copied())
+            .await?;
+    }
+    if node.field("images").exists() {
+        ctx.data::<CachedLoader<ImagesLoader>>()?
+            .load_many(product_ids)
+            .await?;
+    }
     Ok(())
 }
 
@@ -207,9 +241,15 @@ impl CatalogueQuery {
             CatalogueSort::Relevance if !searching => CatalogueSort::Newest,
             sort => sort,
         };
-        let page = gql(page_request(first, after, sort))?;
+        let mut page = gql(page_request(first, after, sort))?;
+        page.with_total = ctx.look_ahead().field("totalCount").exists();
         let page = gql(service::list(&app(ctx)?.db, filter, page).await)?;
-        feed_sellers(ctx, &page.items).await?;
+        prime_loaders(
+            ctx,
+            ctx.look_ahead().field("edges").field("node"),
+            &page.items,
+        )
+        .await?;
         let sort = page.sort;
         Ok(connection(
             service_page(page),
@@ -244,7 +284,7 @@ impl CatalogueQuery {
 /// Loads a public product and primes its seller; used by `product` and `node`.
 pub async fn public_product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<CatalogueProduct> {
     let row = gql(service::find(&app(ctx)?.db, id).await)?;
-    feed_sellers(ctx, std::slice::from_ref(&row)).await?;
+    prime_loaders(ctx, ctx.look_ahead(), std::slice::from_ref(&row)).await?;
     Ok(row.product.into())
 }
 

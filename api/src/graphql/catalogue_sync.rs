@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use super::{app, catalogue::feed_sellers, catalogue_types::CatalogueProduct, gql, relay::to_id};
+use super::{app, catalogue::prime_loaders, catalogue_types::CatalogueProduct, gql, relay::to_id};
 use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
@@ -96,7 +96,12 @@ impl CatalogueSyncQuery {
             .map(|position| position.product_id)
             .collect();
         let public = gql(public_catalogue::find_many(db, &ids).await)?;
-        feed_sellers(ctx, &public).await?;
+        prime_loaders(
+            ctx,
+            ctx.look_ahead().field("changes").field("product"),
+            &public,
+        )
+        .await?;
         let mut public: HashMap<i64, CatalogueProduct> = public
             .into_iter()
             .map(|row| (row.product.id, row.product.into()))

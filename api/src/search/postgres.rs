@@ -1,5 +1,8 @@
 //! PostgreSQL: `to_tsvector` full-text search (the `indonesian` configuration when the server
 //! has it, else `simple`) OR `pg_trgm` word similarity on the title, so a typo still matches.
+//! Both conditions have a GIN index (migration `create_catalogue_search_indexes`) over exactly
+//! these expressions; the word-similarity threshold of `%>` is set on every connection
+//! (`crate::db::TRIGRAM_THRESHOLD`).
 
 use sea_orm::{
     ConnectionTrait, Statement,
@@ -9,17 +12,25 @@ use sea_orm::{
 use super::TextMatch;
 use crate::error::AppResult;
 
-/// Below this word similarity a title does not count as a typo of the term.
-const TRIGRAM_THRESHOLD: f64 = 0.45;
-
 const DOCUMENT: &str = "coalesce(products.title, '') || ' ' || coalesce(products.description, '')";
 
+#[derive(Clone, Copy)]
 struct Capabilities {
     indonesian: bool,
     trigram: bool,
 }
 
+/// What the server offers is fixed for the life of the process: asked once.
+static CAPABILITIES: tokio::sync::OnceCell<Capabilities> = tokio::sync::OnceCell::const_new();
+
 async fn capabilities(db: &impl ConnectionTrait) -> AppResult<Capabilities> {
+    CAPABILITIES
+        .get_or_try_init(|| read_capabilities(db))
+        .await
+        .copied()
+}
+
+async fn read_capabilities(db: &impl ConnectionTrait) -> AppResult<Capabilities> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
@@ -53,7 +64,7 @@ pub(super) async fn product_match(db: &impl ConnectionTrait, term: &str) -> AppR
     let (condition, rank) = if caps.trigram {
         let similarity = "word_similarity(lower($1), lower(products.title))";
         (
-            format!("({full_text} OR {similarity} >= {TRIGRAM_THRESHOLD})"),
+            format!("({full_text} OR lower(products.title) %> lower($1))"),
             format!("CAST(({ts_rank} + {similarity}) * 1000000 AS BIGINT)"),
         )
     } else {

@@ -69,6 +69,8 @@ pub struct CataloguePageRequest {
     pub first: u64,
     pub after: Option<CatalogueAfter>,
     pub sort: CatalogueSort,
+    /// Whether to count the matching products (one more statement).
+    pub with_total: bool,
 }
 
 /// A public product with its seller (fetched in the same statement).
@@ -166,7 +168,7 @@ fn apply_filter(
     select
 }
 
-/// One page of the public catalogue plus its total count: two statements.
+/// One page of the public catalogue, plus its total count when asked: one or two statements.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -190,7 +192,11 @@ pub async fn list(
     if let Some(text) = &text {
         select = select.filter(text.condition.clone());
     }
-    let total_count = select.clone().count(db).await?;
+    let total_count = if page.with_total {
+        select.clone().count(db).await?
+    } else {
+        0
+    };
 
     // PRICE_ASC goes up; RELEVANCE, PRICE_DESC and NEWEST go down, ids breaking ties the
     // same way, so (key, id) strictly orders the rows and a cursor resumes exactly.

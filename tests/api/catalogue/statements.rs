@@ -63,8 +63,14 @@ async fn a_page_of_five_or_fifty_products_runs_the_same_few_statements() {
         .await;
     }
 
-    let five = statements_for(&app, 5).await;
-    let fifty = statements_for(&app, 50).await;
+    // Background jobs may add a statement to one measurement, never take one away: the least
+    // of three is the query's own count.
+    let mut five = f64::MAX;
+    let mut fifty = f64::MAX;
+    for _ in 0..3 {
+        five = five.min(statements_for(&app, 5).await);
+        fifty = fifty.min(statements_for(&app, 50).await);
+    }
     assert!(fifty <= 4.0, "a page of 50 ran {fifty} statements");
     assert_eq!(five, fifty, "the statement count grows with the page size");
 }
