@@ -3,6 +3,7 @@
 Only the standard library: the load itself comes from wrk.
 """
 
+import atexit
 import json
 import os
 import re
@@ -93,6 +94,8 @@ class Server:
         self.process = subprocess.Popen(
             [BINARY, "serve"], env=server_env(database_url, response_cache)
         )
+        # A failed run must not leave a server behind.
+        atexit.register(lambda: self.process.poll() is None and self.process.kill())
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -185,8 +188,8 @@ def wrk(name, url, connections, headers=()):
         args[1:1] = ["-H", f"{header[0]}: {header[1]}"]
     output = run(*args).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = to_ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = to_ms(re.search(r"99%\s+(\S+)", output).group(1))
+    p50 = to_ms(re.search(r"^\s*50%\s+(\S+)", output, re.M).group(1))
+    p99 = to_ms(re.search(r"^\s*99%\s+(\S+)", output, re.M).group(1))
     errors = 0
     for pattern in (r"Non-2xx or 3xx responses:\s+(\d+)", r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)"):
         match = re.search(pattern, output)

@@ -1,7 +1,7 @@
 //! PostgreSQL: `to_tsvector` full-text search (the `indonesian` configuration when the server
 //! has it, else `simple`) OR `pg_trgm` word similarity on the title, so a typo still matches.
-//! Both conditions have a GIN index (migration `create_catalogue_search_indexes`) over exactly
-//! these expressions; the word-similarity threshold of `%>` is set on every connection
+//! The document is the stored `products.search_document` and both conditions have a GIN index
+//! (migration `create_catalogue_search_indexes`); the word-similarity threshold of `%>` is set on every connection
 //! (`crate::db::TRIGRAM_THRESHOLD`).
 
 use sea_orm::{
@@ -11,8 +11,6 @@ use sea_orm::{
 
 use super::TextMatch;
 use crate::error::AppResult;
-
-const DOCUMENT: &str = "coalesce(products.title, '') || ' ' || coalesce(products.description, '')";
 
 #[derive(Clone, Copy)]
 struct Capabilities {
@@ -57,7 +55,8 @@ pub(super) async fn product_match(db: &impl ConnectionTrait, term: &str) -> AppR
     } else {
         "simple"
     };
-    let vector = format!("to_tsvector('{config}', {DOCUMENT})");
+    // The stored `to_tsvector` of title and description, in this same configuration.
+    let vector = "products.search_document";
     let query = format!("plainto_tsquery('{config}', $1)");
     let full_text = format!("{vector} @@ {query}");
     let ts_rank = format!("ts_rank({vector}, {query})");
