@@ -8,7 +8,7 @@
 # Settings (environment): BENCH_SELLERS (10000), BENCH_PRODUCTS (200000), BENCH_SMALL_PRODUCTS
 # (20000, for the search scaling check), BENCH_DURATION (10s), BENCH_PG (the PostgreSQL server,
 # postgres://postgres@127.0.0.1:5432), BENCH_REDIS_URL (redis://127.0.0.1:6379/15),
-# BENCH_OUT (bench-results/bench-<time>.json).
+# BENCH_OUT (bench-results/bench-<time>.json), BENCH_REUSE=1 (keep the databases a previous run seeded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

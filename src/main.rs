@@ -4,6 +4,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Dermaga: the GraphQL API backend for marketplace aggregators.
 ///
 /// Every setting is an environment variable; see the README.

@@ -28,7 +28,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_secs(10)))
         // Search treats a title as a typo of the term from this word similarity on (`%>`).
         .map_sqlx_postgres_opts(|options| {
-            options.options([("pg_trgm.word_similarity_threshold", TRIGRAM_THRESHOLD)])
+            // sqlx prepares every statement; after five runs PostgreSQL may switch a statement to
+            // a generic plan, which for the catalogue's search and filters is many times slower
+            // than a plan made for the actual values (measured: 69 ms instead of 8 ms).
+            options.options([
+                ("pg_trgm.word_similarity_threshold", TRIGRAM_THRESHOLD),
+                ("plan_cache_mode", "force_custom_plan"),
+            ])
         });
     let db = Database::connect(options).await.with_context(|| {
         format!(

@@ -63,6 +63,19 @@ impl Cache {
         }
     }
 
+    /// The values of two keys, read in one round trip.
+    pub async fn get_pair(
+        &self,
+        first: &str,
+        second: &str,
+    ) -> AppResult<(Option<String>, Option<String>)> {
+        let (first, second) = (self.key(first), self.key(second));
+        match &self.backend {
+            Backend::Redis(redis) => redis.get_pair(&first, &second).await,
+            Backend::Memory(memory) => Ok((memory.get(&first).await, memory.get(&second).await)),
+        }
+    }
+
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> AppResult<()> {
         let key = self.key(key);
         match &self.backend {

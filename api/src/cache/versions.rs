@@ -23,6 +23,11 @@ impl Cache {
             .await
     }
 
+    /// The key of the catalogue version, for reading it together with another key.
+    pub fn catalogue_version_key() -> &'static str {
+        CATALOGUE_VERSION_KEY
+    }
+
     /// Makes every response cached so far unreachable. Call it after a write to the catalogue
     /// has committed, before the write is reported as done.
     pub async fn bump_catalogue_version(&self) -> AppResult<()> {

@@ -44,6 +44,30 @@ pub struct RateBudget {
     pub reset_after: Duration,
 }
 
+/// What `extensions.cost` reports: the query's cost, the limit, and the caller's rate budget.
+pub fn report(requested: usize, limit: usize, budget: Option<RateBudget>) -> Value {
+    let mut cost = async_graphql::indexmap::IndexMap::new();
+    cost.insert(
+        async_graphql::Name::new("requested"),
+        Value::from(requested as u64),
+    );
+    cost.insert(async_graphql::Name::new("limit"), Value::from(limit as u64));
+    if let Some(budget) = budget {
+        let mut rate = async_graphql::indexmap::IndexMap::new();
+        rate.insert(async_graphql::Name::new("limit"), Value::from(budget.limit));
+        rate.insert(
+            async_graphql::Name::new("remaining"),
+            Value::from(budget.remaining),
+        );
+        rate.insert(
+            async_graphql::Name::new("resetAfterSeconds"),
+            Value::from(budget.reset_after.as_secs()),
+        );
+        cost.insert(async_graphql::Name::new("rateLimit"), Value::Object(rate));
+    }
+    Value::Object(cost)
+}
+
 /// Checks each operation's complexity against `limit` and reports it in `extensions.cost`.
 pub struct CostLimit {
     pub limit: usize,
@@ -70,30 +94,9 @@ struct CostExtension {
 impl Extension for CostExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let response = next.run(ctx).await;
-        let mut cost = async_graphql::indexmap::IndexMap::new();
-        cost.insert(
-            async_graphql::Name::new("requested"),
-            Value::from(self.requested.load(Ordering::Relaxed) as u64),
-        );
-        cost.insert(
-            async_graphql::Name::new("limit"),
-            Value::from(self.limit as u64),
-        );
         let budget = self.budget.lock().ok().and_then(|budget| *budget);
-        if let Some(budget) = budget {
-            let mut rate = async_graphql::indexmap::IndexMap::new();
-            rate.insert(async_graphql::Name::new("limit"), Value::from(budget.limit));
-            rate.insert(
-                async_graphql::Name::new("remaining"),
-                Value::from(budget.remaining),
-            );
-            rate.insert(
-                async_graphql::Name::new("resetAfterSeconds"),
-                Value::from(budget.reset_after.as_secs()),
-            );
-            cost.insert(async_graphql::Name::new("rateLimit"), Value::Object(rate));
-        }
-        response.extension("cost", Value::Object(cost))
+        let cost = report(self.requested.load(Ordering::Relaxed), self.limit, budget);
+        response.extension("cost", cost)
     }
 
     async fn prepare_request(

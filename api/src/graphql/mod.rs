@@ -21,7 +21,7 @@ mod product_variants;
 mod products;
 mod query_key;
 mod relay;
-mod response_cache;
+pub mod response_cache;
 mod sellers;
 mod stats;
 mod users;

@@ -6,14 +6,19 @@
 //! mutation replaces the version once it has executed, before its response leaves, so a query
 //! that starts after a mutation returned never sees a response cached before it, on any replica.
 //! A hit is answered before execution: it touches no database.
+//!
+//! One entry per fingerprint holds the response with the version it was computed under; a
+//! lookup reads the current version and the entry in one round trip and counts as a hit only
+//! when they agree. The HTTP transport looks up before parsing anything (`lookup`), and the
+//! extension then only stores what it executes.
 
 use std::{any::TypeId, sync::Arc};
 
 use async_graphql::{
-    Request, Response, ServerError, ServerResult, Value, Variables,
+    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest,
+        NextPrepareRequest, NextValidation,
     },
     parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection},
 };
@@ -29,6 +34,95 @@ const PUBLIC_SCOPE: &str = "public";
 /// Request data set by transports that may only run queries (GET): a mutation is refused
 /// once the operation is known, also when it came as a persisted-query hash.
 pub struct QueriesOnly;
+
+/// Request data: the HTTP transport already looked the response up and missed, under this
+/// catalogue version; the extension stores under it without reading again.
+#[derive(Clone)]
+pub struct LookedUp {
+    pub version: Option<String>,
+}
+
+/// A cached response: everything the transport needs to answer without executing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedResponse {
+    /// The query's complexity, reported again in `extensions.cost`.
+    pub cost: usize,
+    /// The weak ETag of `{"data": …}`, as a GET response carries it.
+    pub etag: String,
+    /// `Cache-Control` of the original response; empty when it had none.
+    pub cache_control: String,
+    /// `data`, serialised.
+    pub data: String,
+}
+
+/// The outcome of a lookup.
+pub enum Lookup {
+    Hit(CachedResponse),
+    /// `version` is the current catalogue version, when the cache could tell it.
+    Miss {
+        version: Option<String>,
+    },
+}
+
+const ENTRY_FORMAT: &str = "r1";
+
+fn entry_key(fingerprint: &str) -> String {
+    format!("gql:{fingerprint}")
+}
+
+impl CachedResponse {
+    fn encode(&self, version: &str) -> String {
+        format!(
+            "{ENTRY_FORMAT}\n{version}\n{}\n{}\n{}\n{}",
+            self.cost, self.etag, self.cache_control, self.data
+        )
+    }
+
+    /// The response in `entry` when it was computed under `version`.
+    fn decode(entry: &str, version: &str) -> Option<Self> {
+        let mut parts = entry.splitn(6, '\n');
+        if parts.next()? != ENTRY_FORMAT || parts.next()? != version {
+            return None;
+        }
+        Some(Self {
+            cost: parts.next()?.parse().ok()?,
+            etag: parts.next()?.to_owned(),
+            cache_control: parts.next()?.to_owned(),
+            data: parts.next()?.to_owned(),
+        })
+    }
+}
+
+/// The cached response of an anonymous query, if there is a current one. A cache that cannot
+/// answer is a miss.
+pub async fn lookup(cache: &Cache, fingerprint: &str) -> Lookup {
+    match cache
+        .get_pair(Cache::catalogue_version_key(), &entry_key(fingerprint))
+        .await
+    {
+        Ok((Some(version), entry)) => {
+            match entry.and_then(|entry| CachedResponse::decode(&entry, &version)) {
+                Some(hit) => Lookup::Hit(hit),
+                None => Lookup::Miss {
+                    version: Some(version),
+                },
+            }
+        }
+        Ok((None, _)) | Err(_) => Lookup::Miss { version: None },
+    }
+}
+
+/// The fingerprint of an anonymous request, or `None` when its response is never cached.
+pub fn anonymous_fingerprint(request: &Request) -> Option<String> {
+    request.uploads.is_empty().then(|| {
+        fingerprint(
+            &request.query,
+            request.operation_name.as_deref(),
+            &variables_json(&request.variables),
+            PUBLIC_SCOPE,
+        )
+    })
+}
 
 /// The extension factory, registered once on the schema.
 pub struct ResponseCache {
@@ -71,6 +165,9 @@ struct Plan {
     operation_name: Option<String>,
     /// Set for anonymous callers when caching is on.
     fingerprint: Option<String>,
+    /// Set when the transport already looked up and missed.
+    looked_up: Option<Option<String>>,
+    complexity: usize,
     kind: Option<OperationType>,
     changes_catalogue: bool,
     queries_only: bool,
@@ -87,30 +184,53 @@ impl PerRequest {
         &self,
         ctx: &ExtensionContext<'_>,
         operation_name: Option<&str>,
+        plan: Plan,
         fingerprint: &str,
         next: NextExecute<'_>,
     ) -> Response {
         // Read before executing: a write that commits meanwhile moves the version on, so a
-        // response that may predate it is stored under a key no later query looks up.
-        let Ok(version) = self.cache.catalogue_version().await else {
-            return next.run(ctx, operation_name).await;
+        // response that may predate it is stored under a version no later lookup accepts.
+        let version = match plan.looked_up {
+            Some(version) => version,
+            None => match lookup(&self.cache, fingerprint).await {
+                Lookup::Hit(hit) => {
+                    if let Ok(data) = serde_json::from_str::<Value>(&hit.data) {
+                        tracing::debug!(fingerprint, "response cache hit");
+                        self.metrics.record_cache_hit();
+                        return Response::new(data).http_headers(cache_header("HIT"));
+                    }
+                    None
+                }
+                Lookup::Miss { version } => version,
+            },
         };
-        let key = format!("gql:{version}:{fingerprint}");
-        if let Ok(Some(body)) = self.cache.get(&key).await
-            && let Ok(data) = serde_json::from_str::<Value>(&body)
-        {
-            tracing::debug!(key, "response cache hit");
-            self.metrics.record_cache_hit();
-            return Response::new(data).http_headers(cache_header("HIT"));
-        }
+        let version = match version {
+            Some(version) => Some(version),
+            None => self.cache.catalogue_version().await.ok(),
+        };
         self.metrics.record_cache_miss();
         let response = next.run(ctx, operation_name).await;
-        if response.errors.is_empty()
+        if let Some(version) = version
+            && response.errors.is_empty()
             && response.data != Value::Null
-            && let Ok(body) = serde_json::to_string(&response.data)
+            && let Ok(data) = serde_json::to_string(&response.data)
+            && let Some(etag) = crate::http::etag::tag_of(format!("{{\"data\":{data}}}").as_bytes())
         {
+            let cached = CachedResponse {
+                cost: plan.complexity,
+                etag,
+                cache_control: response.cache_control.value().unwrap_or_default(),
+                data,
+            };
             // A cache that is down only costs the next request a miss.
-            let _ = self.cache.set(&key, &body, self.settings.ttl).await;
+            let _ = self
+                .cache
+                .set(
+                    &entry_key(fingerprint),
+                    &cached.encode(&version),
+                    self.settings.ttl,
+                )
+                .await;
         }
         let mut headers = response.http_headers.clone();
         headers.extend(cache_header("MISS"));
@@ -136,13 +256,13 @@ impl Extension for PerRequest {
             let mut plan = self.plan();
             plan.operation_name = request.operation_name.clone();
             plan.queries_only = request.data.contains_key(&TypeId::of::<QueriesOnly>());
-            if self.settings.enabled && anonymous && request.uploads.is_empty() {
-                plan.fingerprint = Some(fingerprint(
-                    &request.query,
-                    request.operation_name.as_deref(),
-                    &variables_json(&request.variables),
-                    PUBLIC_SCOPE,
-                ));
+            plan.looked_up = request
+                .data
+                .get(&TypeId::of::<LookedUp>())
+                .and_then(|data| data.downcast_ref::<LookedUp>())
+                .map(|looked_up| looked_up.version.clone());
+            if self.settings.enabled && anonymous {
+                plan.fingerprint = anonymous_fingerprint(&request);
             }
         }
         next.run(ctx, request).await
@@ -177,6 +297,16 @@ impl Extension for PerRequest {
         Ok(document)
     }
 
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let result = next.run(ctx).await?;
+        self.plan().complexity = result.complexity;
+        Ok(result)
+    }
+
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -184,7 +314,7 @@ impl Extension for PerRequest {
         next: NextExecute<'_>,
     ) -> Response {
         let plan = self.plan().clone();
-        match (plan.kind, plan.fingerprint) {
+        match (plan.kind, plan.fingerprint.clone()) {
             (Some(OperationType::Mutation), _) => {
                 let response = next.run(ctx, operation_name).await;
                 if plan.changes_catalogue {
@@ -196,7 +326,7 @@ impl Extension for PerRequest {
                 response
             }
             (Some(OperationType::Query), Some(fingerprint)) => {
-                self.cached_query(ctx, operation_name, &fingerprint, next)
+                self.cached_query(ctx, operation_name, plan.clone(), &fingerprint, next)
                     .await
             }
             _ => next.run(ctx, operation_name).await,
@@ -239,7 +369,7 @@ fn variables_json(variables: &Variables) -> serde_json::Value {
     serde_json::to_value(variables).unwrap_or(serde_json::Value::Null)
 }
 
-fn cache_header(value: &'static str) -> http::HeaderMap {
+pub fn cache_header(value: &'static str) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-cache", http::HeaderValue::from_static(value));
     headers

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 /// Adds an ETag to a successful GraphQL response, or answers 304 when the client has it.
 pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
-    if response.status() != StatusCode::OK {
+    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
         return response;
     }
     let (response, body) = response.into_parts();
@@ -26,10 +26,19 @@ pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
     let Some(tag) = tag_of(&bytes) else {
         return response.set_body(actix_web::body::BoxBody::new(bytes));
     };
-    let Ok(tag_value) = HeaderValue::from_str(&tag) else {
-        return response.set_body(actix_web::body::BoxBody::new(bytes));
+    with_tag(
+        http,
+        response.set_body(actix_web::body::BoxBody::new(bytes)),
+        &tag,
+    )
+}
+
+/// Adds `tag` to a successful response, or answers 304 when the client already has it.
+pub fn with_tag(http: &HttpRequest, mut response: HttpResponse, tag: &str) -> HttpResponse {
+    let Ok(tag_value) = HeaderValue::from_str(tag) else {
+        return response;
     };
-    if matches(http, &tag) {
+    if matches(http, tag) {
         let mut not_modified = HttpResponse::NotModified();
         not_modified.insert_header((header::ETAG, tag_value));
         if let Some(cache_control) = response.headers().get(header::CACHE_CONTROL) {
@@ -37,13 +46,12 @@ pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
         }
         return not_modified.finish();
     }
-    let mut response = response.set_body(actix_web::body::BoxBody::new(bytes));
     response.headers_mut().insert(header::ETAG, tag_value);
     response
 }
 
 /// `W/"<sha-256 of data and errors, 32 hex digits>"`.
-fn tag_of(body: &[u8]) -> Option<String> {
+pub fn tag_of(body: &[u8]) -> Option<String> {
     let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
     value.as_object_mut()?.remove("extensions");
     let digest = Sha256::digest(value.to_string().as_bytes());

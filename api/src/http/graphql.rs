@@ -9,7 +9,10 @@ use async_graphql_actix_web::GraphQLSubscription;
 use crate::{
     auth::Caller,
     error::{AppError, REQUEST_ID},
-    graphql::{ClientInfo, DermagaSchema, attach_loaders},
+    graphql::{
+        ClientInfo, DermagaSchema, attach_loaders,
+        response_cache::{self, LookedUp, Lookup},
+    },
     service::auth::authenticate,
     state::AppContext,
 };
@@ -80,30 +83,73 @@ pub async fn get(
 fn query_string_request(
     http: &HttpRequest,
 ) -> Result<async_graphql::Request, (StatusCode, String)> {
-    let request = async_graphql::http::parse_query_string(http.query_string()).map_err(|err| {
+    async_graphql::http::parse_query_string(http.query_string()).map_err(|err| {
         (
             StatusCode::BAD_REQUEST,
             format!("invalid GraphQL request in the query string: {err}"),
         )
-    })?;
+    })
+}
+
+/// 405 for a GET request whose operation is a mutation or a subscription.
+fn refuse_state_change_over_get(request: &async_graphql::BatchRequest) -> Option<HttpResponse> {
+    let async_graphql::BatchRequest::Single(request) = request else {
+        return None;
+    };
     // A document that doesn't parse is left to the executor, which reports it properly.
-    if let Ok(document) = async_graphql::parser::parse_query(&request.query) {
-        let selected = |name: Option<&str>| match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted == name,
-            _ => true,
-        };
-        let changes_state = document.operations.iter().any(|(name, operation)| {
-            selected(name.map(|name| name.as_str()))
-                && operation.node.ty != async_graphql::parser::types::OperationType::Query
-        });
-        if changes_state {
-            return Err((
-                StatusCode::METHOD_NOT_ALLOWED,
-                "only queries may be sent with GET; send mutations with POST".to_owned(),
-            ));
-        }
+    let document = async_graphql::parser::parse_query(&request.query).ok()?;
+    let selected = |name: Option<&str>| match (&request.operation_name, name) {
+        (Some(wanted), Some(name)) => wanted == name,
+        _ => true,
+    };
+    let changes_state = document.operations.iter().any(|(name, operation)| {
+        selected(name.map(|name| name.as_str()))
+            && operation.node.ty != async_graphql::parser::types::OperationType::Query
+    });
+    changes_state.then(|| {
+        HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED)
+            .insert_header((header::ALLOW, "GET, POST"))
+            .json(serde_json::json!({ "errors": [{
+                "message": "only queries may be sent with GET; send mutations with POST",
+                "extensions": { "code": "METHOD_NOT_ALLOWED" },
+            }] }))
+    })
+}
+
+/// Answers an anonymous query from the response cache without parsing it, or says under which
+/// catalogue version it missed. Only queries are ever stored, so a hit is safe over GET too.
+async fn serve_cached(
+    app: &AppContext,
+    http: &HttpRequest,
+    request: &async_graphql::BatchRequest,
+    media: MediaType,
+    budget: Option<crate::graphql::cost::RateBudget>,
+) -> Result<HttpResponse, Option<LookedUp>> {
+    let async_graphql::BatchRequest::Single(single) = request else {
+        return Err(None);
+    };
+    if !app.settings.response_cache.enabled || single.query.is_empty() {
+        return Err(None);
     }
-    Ok(request)
+    let Some(fingerprint) = response_cache::anonymous_fingerprint(single) else {
+        return Err(None);
+    };
+    let started = std::time::Instant::now();
+    let hit = match response_cache::lookup(&app.cache, &fingerprint).await {
+        Lookup::Hit(hit) => hit,
+        Lookup::Miss { version } => return Err(Some(LookedUp { version })),
+    };
+    app.metrics.record_cache_hit();
+    let cost = crate::graphql::cost::report(hit.cost, app.settings.graphql.max_complexity, budget);
+    let cost = serde_json::to_string(&cost).unwrap_or_else(|_| "null".to_owned());
+    let body = format!(r#"{{"data":{},"extensions":{{"cost":{cost}}}}}"#, hit.data);
+    let mut response = negotiation::cached_response(media, body, &hit.cache_control);
+    if http.method() == actix_web::http::Method::GET {
+        response = super::etag::with_tag(http, response, &hit.etag);
+    }
+    app.metrics
+        .record_operation(single.operation_name.as_deref(), started.elapsed(), false);
+    Ok(response)
 }
 
 async fn execute(
@@ -135,6 +181,19 @@ async fn execute(
             let budget = rate_limit::take(&app, &rate_key, request.iter().count())
                 .await
                 .map_err(|retry_after| rate_limit::too_many_requests(media, retry_after))?;
+            let mut request = request;
+            if matches!(caller, Caller::Anonymous) {
+                match serve_cached(&app, &http, &request, media, budget).await {
+                    Ok(hit) => return Err(hit),
+                    Err(Some(looked_up)) => request = request.data(looked_up),
+                    Err(None) => {}
+                }
+            }
+            if http.method() == actix_web::http::Method::GET
+                && let Some(refused) = refuse_state_change_over_get(&request)
+            {
+                return Err(refused);
+            }
             let request = attach_batch_loaders(request, &app)
                 .data(caller)
                 .data(client);

@@ -1,7 +1,7 @@
 //! Transport only: routes that hand requests to the schema or answer health checks.
 
 mod body;
-mod etag;
+pub(crate) mod etag;
 mod graphql;
 mod health;
 mod metrics;

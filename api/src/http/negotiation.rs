@@ -136,6 +136,20 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
     http_response
 }
 
+/// A response served from the response cache: `body` is the whole serialised response.
+pub fn cached_response(media: MediaType, body: String, cache_control: &str) -> HttpResponse {
+    let mut builder = HttpResponse::Ok();
+    if !cache_control.is_empty() {
+        builder.insert_header((header::CACHE_CONTROL, cache_control));
+    }
+    builder.insert_header((
+        HeaderName::from_static("x-cache"),
+        HeaderValue::from_static("HIT"),
+    ));
+    skip_compression_if_small(&mut builder, &body);
+    builder.content_type(media.content_type()).body(body)
+}
+
 /// Bodies smaller than this are sent as they are: compressing them saves less than it costs.
 pub const MIN_COMPRESSED_BYTES: usize = 1024;
 
