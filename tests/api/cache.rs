@@ -230,3 +230,72 @@ async fn hits_and_misses_are_counted_in_the_metrics() {
         "{metrics}"
     );
 }
+
+/// A hit is answered before the query is parsed: it must still look exactly like an executed
+/// response — same data, the query's cost, an ETag that matches the miss's, and 304 for it.
+#[tokio::test]
+async fn a_hit_over_get_carries_the_cost_and_the_same_etag_as_the_miss() {
+    let app = spawn_app().await;
+    let get = |if_none_match: Option<String>| {
+        let mut request = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .query(&[("query", CATEGORIES), ("operationName", "Tree")]);
+        if let Some(tag) = if_none_match {
+            request = request.header("if-none-match", tag);
+        }
+        request.send()
+    };
+    let header = |response: &reqwest::Response, name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    };
+
+    let miss = get(None).await.unwrap();
+    let (miss_cache, miss_tag) = (header(&miss, "x-cache"), header(&miss, "etag"));
+    let miss_body: Value = miss.json().await.unwrap();
+    let hit = get(None).await.unwrap();
+    let (hit_cache, hit_tag) = (header(&hit, "x-cache"), header(&hit, "etag"));
+    let hit_body: Value = hit.json().await.unwrap();
+
+    assert_eq!(miss_cache.as_deref(), Some("MISS"), "{miss_body}");
+    assert_eq!(hit_cache.as_deref(), Some("HIT"), "{hit_body}");
+    assert_eq!(hit_body["data"], miss_body["data"]);
+    assert!(miss_body["extensions"]["cost"]["requested"].as_u64() > Some(0));
+    assert_eq!(
+        hit_body["extensions"]["cost"]["requested"],
+        miss_body["extensions"]["cost"]["requested"]
+    );
+    assert_eq!(
+        hit_body["extensions"]["cost"]["limit"],
+        miss_body["extensions"]["cost"]["limit"]
+    );
+    assert!(miss_tag.is_some());
+    assert_eq!(hit_tag, miss_tag);
+
+    let revalidated = get(miss_tag).await.unwrap();
+    assert_eq!(revalidated.status(), reqwest::StatusCode::NOT_MODIFIED);
+}
+
+/// The cached answer is only for anonymous callers of the same query: a mutation sent over
+/// GET is still refused with 405 after the same text was ever cached as something else.
+#[tokio::test]
+async fn a_mutation_over_get_is_refused_even_with_the_cache_warm() {
+    let app = spawn_app().await;
+    anonymous(&app, CATEGORIES).await;
+    let response = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .header("accept", "application/json")
+        .query(&[("query", "mutation { logout { success } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::METHOD_NOT_ALLOWED);
+    assert!(response.headers().contains_key("allow"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "METHOD_NOT_ALLOWED", "{body}");
+}

@@ -91,31 +91,6 @@ fn query_string_request(
     })
 }
 
-/// 405 for a GET request whose operation is a mutation or a subscription.
-fn refuse_state_change_over_get(request: &async_graphql::BatchRequest) -> Option<HttpResponse> {
-    let async_graphql::BatchRequest::Single(request) = request else {
-        return None;
-    };
-    // A document that doesn't parse is left to the executor, which reports it properly.
-    let document = async_graphql::parser::parse_query(&request.query).ok()?;
-    let selected = |name: Option<&str>| match (&request.operation_name, name) {
-        (Some(wanted), Some(name)) => wanted == name,
-        _ => true,
-    };
-    let changes_state = document.operations.iter().any(|(name, operation)| {
-        selected(name.map(|name| name.as_str()))
-            && operation.node.ty != async_graphql::parser::types::OperationType::Query
-    });
-    changes_state.then(|| {
-        HttpResponse::build(StatusCode::METHOD_NOT_ALLOWED)
-            .insert_header((header::ALLOW, "GET, POST"))
-            .json(serde_json::json!({ "errors": [{
-                "message": "only queries may be sent with GET; send mutations with POST",
-                "extensions": { "code": "METHOD_NOT_ALLOWED" },
-            }] }))
-    })
-}
-
 /// Answers an anonymous query from the response cache without parsing it, or says under which
 /// catalogue version it missed. Only queries are ever stored, so a hit is safe over GET too.
 async fn serve_cached(
@@ -188,11 +163,6 @@ async fn execute(
                     Err(Some(looked_up)) => request = request.data(looked_up),
                     Err(None) => {}
                 }
-            }
-            if http.method() == actix_web::http::Method::GET
-                && let Some(refused) = refuse_state_change_over_get(&request)
-            {
-                return Err(refused);
             }
             let request = attach_batch_loaders(request, &app)
                 .data(caller)

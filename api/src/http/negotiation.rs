@@ -102,12 +102,23 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
         BatchResponse::Single(single) => is_request_error(single),
         BatchResponse::Batch(_) => false,
     };
-    let status = if request_error && media == MediaType::GraphqlResponseJson {
+    // A mutation sent with GET is refused by the schema once the operation is known (also when
+    // it came as a persisted-query hash); HTTP says so with 405 whatever the media type.
+    let refused_over_get = match &response {
+        BatchResponse::Single(single) => request_error && has_code(single, "METHOD_NOT_ALLOWED"),
+        BatchResponse::Batch(_) => false,
+    };
+    let status = if refused_over_get {
+        StatusCode::METHOD_NOT_ALLOWED
+    } else if request_error && media == MediaType::GraphqlResponseJson {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
     let mut builder = HttpResponse::build(status);
+    if refused_over_get {
+        builder.insert_header((header::ALLOW, "GET, POST"));
+    }
     if response.is_ok()
         && let Some(cache_control) = response.cache_control().value()
     {
@@ -158,6 +169,16 @@ fn skip_compression_if_small(builder: &mut actix_web::HttpResponseBuilder, body:
     if body.len() < MIN_COMPRESSED_BYTES {
         builder.insert_header(header::ContentEncoding::Identity);
     }
+}
+
+fn has_code(response: &async_graphql::Response, code: &str) -> bool {
+    response.errors.iter().any(|error| {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .is_some_and(|value| *value == async_graphql::Value::from(code))
+    })
 }
 
 /// A response to a request that failed before execution: parsing, validation, limits.
