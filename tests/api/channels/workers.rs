@@ -1,0 +1,156 @@
+//! Workers as separate processes would run them: several at once, stopped mid-delivery,
+//! and reconciliation.
+
+use std::collections::HashSet;
+
+use api::{seed::SeedPlan, worker::Worker};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
+use serde_json::json;
+
+use super::*;
+
+fn is_postgres(app: &TestApp) -> bool {
+    app.db.get_database_backend() == sea_orm::DbBackend::Postgres
+}
+
+#[tokio::test]
+async fn two_workers_at_once_deliver_every_job_exactly_once() {
+    let partner = Partner::start().await;
+    let app = quiet_app().await;
+    // 1,000 listings on PostgreSQL; SQLite (one writer) gets 300 to keep the suite quick.
+    let products = if is_postgres(&app) { 1_000 } else { 300 };
+    api::seed::run(
+        &app.db,
+        SeedPlan {
+            aggregators: 1,
+            sellers: 20,
+            products,
+        },
+    )
+    .await
+    .unwrap();
+    let (channel, _) = register_channel(&app, "bulk", &partner.url, json!({})).await;
+    let backend = app.db.get_database_backend();
+    app.db
+        .execute_unprepared("DELETE FROM channel_listings")
+        .await
+        .unwrap();
+    app.db
+        .execute_raw(Statement::from_string(
+            backend,
+            format!(
+                "INSERT INTO channel_listings (aggregator_id, product_id, channel_id, status, attempts, created_at, updated_at) \
+                 SELECT aggregator_id, id, {}, 'PENDING', 0, created_at, updated_at FROM products WHERE status = 'ACTIVE'",
+                db_id(&channel)
+            ),
+        ))
+        .await
+        .unwrap();
+    let listings = entity::channel_listings::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let total = listings.len();
+    assert!(total >= products / 2, "{total} listings");
+    let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
+    api::service::outbox::enqueue(&txn, listings).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(
+        count_status(&app, "outbox_jobs", "PENDING").await as usize,
+        total
+    );
+
+    let first = Worker::new(app.db.clone(), app.settings.worker.clone())
+        .unwrap()
+        .spawn();
+    let second = Worker::new(app.db.clone(), app.settings.worker.clone())
+        .unwrap()
+        .spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    while count_status(&app, "outbox_jobs", "DONE").await < total as i64 {
+        assert!(tokio::time::Instant::now() < deadline, "not all delivered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    first.abort();
+    second.abort();
+
+    let received = partner.received();
+    let keys: HashSet<&str> = received
+        .iter()
+        .map(|r| r.header("idempotency-key"))
+        .collect();
+    assert_eq!(received.len(), total, "every job exactly once");
+    assert_eq!(keys.len(), total, "no duplicate idempotency keys");
+    assert_eq!(
+        count_status(&app, "channel_listings", "LIVE").await as usize,
+        total
+    );
+}
+
+#[tokio::test]
+async fn a_worker_stopped_mid_delivery_loses_nothing() {
+    let partner = Partner::start().await;
+    partner.script(&[Answer::Hang]);
+    let app = quiet_app().await;
+    let tenant = app.tenant("crash").await;
+    let (channel, _) = register_channel(&app, "crash", &partner.url, json!({})).await;
+    enable_channel(&app, &tenant, &channel, json!({})).await;
+    let product = product(&app, &tenant, "Keripik").await;
+    let listing_id = publish_on(&app, &tenant, &product, &channel).await;
+
+    let crashed = Worker::new(app.db.clone(), app.settings.worker.clone())
+        .unwrap()
+        .spawn();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    crashed.abort();
+    assert_eq!(count_status(&app, "outbox_jobs", "IN_FLIGHT").await, 1);
+
+    let restarted = Worker::new(app.db.clone(), app.settings.worker.clone())
+        .unwrap()
+        .spawn();
+    let live = wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    restarted.abort();
+
+    assert_eq!(live["attempts"], 2, "{live}");
+    let received = partner.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(
+        received[0].header("idempotency-key"),
+        received[1].header("idempotency-key"),
+        "the redelivery is recognisably the same"
+    );
+}
+
+#[tokio::test]
+async fn reconciliation_queues_listings_behind_their_product() {
+    let app = quiet_app().await;
+    let tenant = app.tenant("reconcile").await;
+    let (channel, _) = register_channel(
+        &app,
+        "reconcile",
+        "https://partner.example.com/h",
+        json!({}),
+    )
+    .await;
+    enable_channel(&app, &tenant, &channel, json!({})).await;
+    let product = product(&app, &tenant, "Keripik").await;
+    publish_on(&app, &tenant, &product, &channel).await;
+    // The answer was lost: the job is done, but the listing never recorded the version.
+    app.db
+        .execute_unprepared("UPDATE outbox_jobs SET status = 'DONE'")
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared("UPDATE channel_listings SET status = 'LIVE', delivered_version = 0")
+        .await
+        .unwrap();
+
+    assert_eq!(api::worker::reconcile(&app.db).await.unwrap(), 1);
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 1);
+    // Nothing more to do while that job waits.
+    assert_eq!(api::worker::reconcile(&app.db).await.unwrap(), 0);
+}
