@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Expr, OnConflict},
 };
 use serde_json::{Value, json};
 
@@ -107,7 +107,8 @@ pub async fn enqueue(
         outbox_jobs::Entity::insert(job)
             .on_conflict(
                 OnConflict::column(outbox_jobs::Column::ListingId)
-                    .target_and_where(Expr::col(outbox_jobs::Column::Status).eq("PENDING"))
+                    // Written out, not bound: the target must repeat the partial index's WHERE.
+                    .target_and_where(Expr::cust("status = 'PENDING'"))
                     .update_columns([
                         outbox_jobs::Column::EventType,
                         outbox_jobs::Column::Payload,
