@@ -29,10 +29,14 @@ mod tests {
     #[test]
     fn the_documented_example_holds() {
         // The worked example of docs/partners.md.
-        let body = br#"{"schemaVersion":1,"event":"listing.upsert"}"#;
-        let signature = sign("whsec_example", 1_795_449_600, body);
-        assert_eq!(signature.len(), 64);
-        assert_eq!(signature, sign("whsec_example", 1_795_449_600, body));
-        assert_ne!(signature, sign("whsec_other", 1_795_449_600, body));
+        let body = br#"{"event":"listing.upsert","listingId":"gid://dermaga/ChannelListing/12","productVersion":3,"schemaVersion":1}"#;
+        assert_eq!(
+            header("whsec_example", 1_795_449_600, body),
+            "t=1795449600,v1=b83bfa2a2b135196b3fdc6b1166e08fd168c1056d203346465b18577cef86946"
+        );
+        assert_ne!(
+            sign("whsec_other", 1_795_449_600, body),
+            sign("whsec_example", 1_795_449_600, body)
+        );
     }
 }
