@@ -6,6 +6,7 @@ mod delivery;
 mod feeds;
 mod outbox;
 mod partner;
+mod subscription;
 mod workers;
 
 use std::time::Duration;
