@@ -484,6 +484,32 @@ mod tests {
     }
 
     #[test]
+    fn the_worker_runs_in_the_server_and_private_webhooks_only_in_development() {
+        let development = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert!(development.worker.enabled);
+        assert!(development.allow_private_webhooks);
+        let production = Settings::from_vars(
+            vars(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]),
+            false,
+        )
+        .unwrap();
+        assert!(!production.allow_private_webhooks);
+    }
+
+    #[test]
+    fn a_lease_shorter_than_the_delivery_timeout_is_refused() {
+        let err = Settings::from_vars(
+            vars(&[
+                ("WORKER_LEASE_SECONDS", "5"),
+                ("WORKER_DELIVERY_TIMEOUT_SECONDS", "10"),
+            ]),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("WORKER_LEASE_SECONDS"), "{err}");
+    }
+
+    #[test]
     fn redact_url_hides_the_password() {
         assert_eq!(
             redact_url("postgres://app:s3cret@db:5432/dermaga"),

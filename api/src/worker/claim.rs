@@ -29,6 +29,18 @@ pub async fn claim(
 ) -> AppResult<Vec<outbox_jobs::Model>> {
     let backend = db.get_database_backend();
     let now = Utc::now();
+    // An idle queue costs one indexed read, not a write (SQLite's UPDATE takes the write lock).
+    let due = db
+        .query_one_raw(statement(
+            backend,
+            "SELECT id FROM outbox_jobs WHERE (status = 'PENDING' AND run_at <= ?) \
+             OR (status = 'IN_FLIGHT' AND locked_until < ?) LIMIT 1",
+            vec![now.into(), now.into()],
+        ))
+        .await?;
+    if due.is_none() {
+        return Ok(Vec::new());
+    }
     let locked_until: DateTime<Utc> =
         now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
     let tail = match backend {
@@ -53,4 +65,25 @@ pub async fn claim(
         .await?;
     jobs.sort_by_key(|job| job.id);
     Ok(jobs)
+}
+
+/// Restarts a claimed job's lease just before it is sent (it may have waited for its channel's
+/// turn). `false` when the worker no longer owns it: the lease ran out and another worker took
+/// the job, so this one must not send it too.
+pub async fn renew(
+    db: &impl ConnectionTrait,
+    job: &outbox_jobs::Model,
+    lease: Duration,
+) -> AppResult<bool> {
+    use sea_orm::{ColumnTrait, QueryFilter, sea_query::Expr};
+    let locked_until =
+        Utc::now() + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(60));
+    let result = outbox_jobs::Entity::update_many()
+        .col_expr(outbox_jobs::Column::LockedUntil, Expr::value(locked_until))
+        .filter(outbox_jobs::Column::Id.eq(job.id))
+        .filter(outbox_jobs::Column::Attempts.eq(job.attempts))
+        .filter(outbox_jobs::Column::Status.eq(entity::enums::OutboxStatus::InFlight))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
 }

@@ -134,6 +134,10 @@ impl Worker {
             Some(channel) if channel.is_active => {
                 let limit = self.channel_limit(channel.id);
                 let _permit = limit.acquire_owned().await.map_err(anyhow::Error::from)?;
+                if !claim::renew(&self.db, job, self.settings.lease).await? {
+                    tracing::info!("the lease ran out while the job waited; another worker has it");
+                    return Ok(());
+                }
                 deliver::deliver(
                     &self.client,
                     &channel,

@@ -60,12 +60,14 @@ async fn two_workers_at_once_deliver_every_job_exactly_once() {
         total
     );
 
-    let first = Worker::new(app.db.clone(), app.settings.worker.clone())
+    // A lease no slow test machine outlives: this test is about claiming, not crashes.
+    let mut settings = app.settings.worker.clone();
+    settings.lease = Duration::from_secs(60);
+    settings.delivery_timeout = Duration::from_secs(10);
+    let first = Worker::new(app.db.clone(), settings.clone())
         .unwrap()
         .spawn();
-    let second = Worker::new(app.db.clone(), app.settings.worker.clone())
-        .unwrap()
-        .spawn();
+    let second = Worker::new(app.db.clone(), settings).unwrap().spawn();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     while count_status(&app, "outbox_jobs", "DONE").await < total as i64 {
         assert!(tokio::time::Instant::now() < deadline, "not all delivered");
