@@ -73,6 +73,9 @@ pub struct WorkerSettings {
     pub max_response_bytes: usize,
     /// `RECONCILE_INTERVAL_SECONDS`: how often listings behind their product are queued again.
     pub reconcile_interval: Duration,
+    /// `ALLOW_PRIVATE_WEBHOOKS` again: otherwise a webhook host that resolves to a private or
+    /// loopback address is not connected to (DNS can change after registration).
+    pub allow_private_addresses: bool,
 }
 
 impl WorkerSettings {
@@ -89,6 +92,7 @@ impl WorkerSettings {
             lease: positive_seconds(env, "WORKER_LEASE_SECONDS", 60.0)?,
             max_response_bytes: env.parse("WORKER_MAX_RESPONSE_BYTES", 64 * 1024)?,
             reconcile_interval: positive_seconds(env, "RECONCILE_INTERVAL_SECONDS", 300.0)?,
+            allow_private_addresses: false,
         };
         if settings.batch_size == 0 || settings.channel_concurrency == 0 {
             return Err(ConfigError(
@@ -209,6 +213,12 @@ impl Settings {
             }
         };
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let allow_private_webhooks = env.parse(
+            "ALLOW_PRIVATE_WEBHOOKS",
+            app_env == AppEnv::Development || demo,
+        )?;
+        let mut worker = WorkerSettings::from_env(&env)?;
+        worker.allow_private_addresses = allow_private_webhooks;
         Ok(Self {
             host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: env.parse("PORT", 8080)?,
@@ -241,11 +251,8 @@ impl Settings {
                 enabled: env.parse("RESPONSE_CACHE", true)?,
                 ttl: Duration::from_secs(env.parse::<u64>("CACHE_TTL_SECONDS", 60)?.max(1)),
             },
-            worker: WorkerSettings::from_env(&env)?,
-            allow_private_webhooks: env.parse(
-                "ALLOW_PRIVATE_WEBHOOKS",
-                app_env == AppEnv::Development || demo,
-            )?,
+            worker,
+            allow_private_webhooks,
             feed_product_base_url: env
                 .get("FEED_PRODUCT_BASE_URL")
                 .unwrap_or_else(|| "https://dermaga.id/produk/".to_owned()),

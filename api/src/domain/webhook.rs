@@ -63,7 +63,8 @@ impl WebhookUrl {
     }
 }
 
-fn is_private(ip: IpAddr) -> bool {
+/// Loopback, private, link-local, carrier-grade NAT and unspecified addresses.
+pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(ip) => is_private_v4(ip),
         IpAddr::V6(ip) => {

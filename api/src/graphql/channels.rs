@@ -95,7 +95,7 @@ pub struct Channel {
 
 #[async_graphql::ComplexObject]
 impl Channel {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id("Channel", self.db_id)
     }
 }

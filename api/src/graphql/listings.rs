@@ -61,7 +61,7 @@ pub struct ChannelListing {
 
 #[ComplexObject]
 impl ChannelListing {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id("ChannelListing", self.db_id)
     }
 
@@ -112,7 +112,7 @@ pub struct ListingDelivery {
 
 #[ComplexObject]
 impl ListingDelivery {
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         to_id("ListingDelivery", self.db_id)
     }
 }

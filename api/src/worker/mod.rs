@@ -8,6 +8,7 @@
 mod claim;
 mod deliver;
 mod finish;
+mod resolver;
 pub mod signature;
 
 use std::{
@@ -35,7 +36,11 @@ pub struct Worker {
 
 impl Worker {
     pub fn new(db: DatabaseConnection, settings: WorkerSettings) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder();
+        if !settings.allow_private_addresses {
+            client = client.dns_resolver(Arc::new(resolver::PublicOnly));
+        }
+        let client = client
             .timeout(settings.delivery_timeout)
             .connect_timeout(settings.delivery_timeout)
             // A partner's redirect could point anywhere, including inside our network.

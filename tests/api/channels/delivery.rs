@@ -290,3 +290,45 @@ async fn the_product_shows_its_listings() {
         .await;
     assert!(stats.to_string().contains("\"LIVE\""), "{stats}");
 }
+
+#[tokio::test]
+async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
+    let partner = Partner::start().await;
+    let app = delivering_app(&[]).await;
+    let (tenant, product, listing_id, _) = published(&app, &partner, "withdrawn").await;
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+
+    let body = app
+        .graphql(
+            "mutation($input: UnpublishProductInput!) { unpublishProduct(input: $input) {
+                listings { status } userErrors { code } } }",
+            json!({ "input": { "productId": product } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["unpublishProduct"]["listings"][0]["status"], "UNPUBLISHED",
+        "{body}"
+    );
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no withdrawal arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let withdrawal = &partner.received()[1];
+    assert_eq!(withdrawal.header("x-dermaga-event"), "listing.delete");
+    assert_eq!(withdrawal.body["product"]["variants"][0]["stock"], 0);
+    let node = app
+        .graphql(
+            "query($id: ID!) { node(id: $id) { ... on ChannelListing { id status } } }",
+            json!({ "id": listing_id }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert_eq!(node["data"]["node"]["status"], "UNPUBLISHED", "{node}");
+}

@@ -156,3 +156,34 @@ async fn reconciliation_queues_listings_behind_their_product() {
     // Nothing more to do while that job waits.
     assert_eq!(api::worker::reconcile(&app.db).await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_webhook_host_that_resolves_to_a_private_address_is_not_contacted() {
+    let partner = Partner::start().await;
+    let app = quiet_app().await;
+    let tenant = app.tenant("rebind").await;
+    // Registered while private hosts were allowed; "localhost" resolves to loopback.
+    let url = partner.url.replace("127.0.0.1", "localhost");
+    let (channel, _) = register_channel(&app, "rebind", &url, json!({})).await;
+    enable_channel(&app, &tenant, &channel, json!({})).await;
+    let product = product(&app, &tenant, "Keripik").await;
+    let listing_id = publish_on(&app, &tenant, &product, &channel).await;
+
+    let mut settings = app.settings.worker.clone();
+    settings.allow_private_addresses = false;
+    let worker = Worker::new(app.db.clone(), settings).unwrap().spawn();
+    let listing = wait_for_listing(&app, &tenant.staff, &listing_id, 10, |l| {
+        l["lastError"].as_str().is_some()
+    })
+    .await;
+    worker.abort();
+
+    assert!(partner.received().is_empty());
+    assert!(
+        listing["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("cannot connect"),
+        "{listing}"
+    );
+}
