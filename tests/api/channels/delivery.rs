@@ -332,3 +332,50 @@ async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
         .await;
     assert_eq!(node["data"]["node"]["status"], "UNPUBLISHED", "{node}");
 }
+
+#[tokio::test]
+async fn a_dead_partner_does_not_hold_up_the_others() {
+    let dead = Partner::start().await;
+    dead.otherwise(Answer::Hang);
+    let healthy = Partner::start().await;
+    let app = delivering_app(&[
+        ("WORKER_CHANNEL_CONCURRENCY", "2"),
+        ("WORKER_BATCH_SIZE", "16"),
+    ])
+    .await;
+    let tenant = app.tenant("isolation").await;
+    let (dead_channel, _) = register_channel(&app, "dead", &dead.url, json!({})).await;
+    let (healthy_channel, _) = register_channel(&app, "healthy", &healthy.url, json!({})).await;
+    enable_channel(&app, &tenant, &dead_channel, json!({})).await;
+    enable_channel(&app, &tenant, &healthy_channel, json!({})).await;
+    let mut healthy_listings = Vec::new();
+    for index in 0..6 {
+        let product = product(&app, &tenant, &format!("Produk {index}")).await;
+        let payload = publish(
+            &app,
+            &tenant.staff,
+            &product,
+            json!([{ "channelId": dead_channel }, { "channelId": healthy_channel }]),
+        )
+        .await;
+        healthy_listings.push(payload["listings"][1]["id"].as_str().unwrap().to_owned());
+    }
+
+    let started = Instant::now();
+    for listing in &healthy_listings {
+        wait_until_status(&app, &tenant.staff, listing, "LIVE").await;
+    }
+
+    // Six hanging deliveries at two at a time would take three timeouts; the healthy
+    // partner's listings do not wait for them.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(healthy.received().len(), 6);
+    assert!(
+        dead.received().len() <= 6,
+        "at most two at a time per channel"
+    );
+}
