@@ -255,6 +255,18 @@ pub async fn retry(
     model.updated_at = Set(Utc::now());
     let listing = model.update(&txn).await?;
     outbox::enqueue(&txn, vec![listing.clone()]).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        AuditEntry {
+            aggregator_id: Some(listing.aggregator_id),
+            action: "listing.retried",
+            entity_type: "ChannelListing",
+            entity_id: listing.id,
+            changes: json!({ "productId": listing.product_id, "channelId": listing.channel_id }),
+        },
+    )
+    .await?;
     txn.commit().await?;
     Ok(listing)
 }
