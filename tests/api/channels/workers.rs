@@ -187,3 +187,42 @@ async fn a_webhook_host_that_resolves_to_a_private_address_is_not_contacted() {
         "{listing}"
     );
 }
+
+#[tokio::test]
+async fn a_database_restart_mid_delivery_loses_nothing() {
+    let partner = Partner::start().await;
+    partner.script(&[Answer::SlowAccept(Duration::from_millis(500))]);
+    let app = delivering_app(&[]).await;
+    if !is_postgres(&app) {
+        // SQLite is a file in the process: there is no server connection to cut.
+        return;
+    }
+    let tenant = app.tenant("restart").await;
+    let (channel, _) = register_channel(&app, "restart", &partner.url, json!({})).await;
+    enable_channel(&app, &tenant, &channel, json!({})).await;
+    let product = product(&app, &tenant, "Keripik").await;
+    let listing_id = publish_on(&app, &tenant, &product, &channel).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    // Every server connection is cut while the partner is still answering.
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+
+    let live = wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    assert!(live["deliveredVersion"].is_number(), "{live}");
+    let keys: HashSet<String> = partner
+        .received()
+        .iter()
+        .map(|r| r.header("idempotency-key").to_owned())
+        .collect();
+    assert_eq!(keys.len(), 1, "any redelivery is the same delivery");
+}
