@@ -90,16 +90,18 @@ fn rows(
                     match feeds::page(&app.db, &feed, &app.settings.feed_product_base_url, after)
                         .await
                     {
-                        Ok(items) if items.is_empty() => Some((Ok(Bytes::new()), Step::Tail)),
-                        Ok(items) => {
-                            let last = items.last().map_or(after, |item| item.listing_id);
-                            let chunk = items
-                                .iter()
-                                .map(|item| row(item, format))
-                                .collect::<Vec<_>>()
-                                .concat();
-                            Some((Ok(Bytes::from(chunk)), Step::Page(last)))
-                        }
+                        Ok(page) => match page.last_listing {
+                            None => Some((Ok(Bytes::new()), Step::Tail)),
+                            Some(last) => {
+                                let chunk = page
+                                    .items
+                                    .iter()
+                                    .map(|item| row(item, format))
+                                    .collect::<Vec<_>>()
+                                    .concat();
+                                Some((Ok(Bytes::from(chunk)), Step::Page(last)))
+                            }
+                        },
                         Err(err) => {
                             tracing::error!(error = %err, "a feed broke off");
                             Some((

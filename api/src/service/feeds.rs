@@ -31,7 +31,6 @@ pub struct Feed {
 /// One row of a feed.
 #[derive(Clone, Debug)]
 pub struct FeedItem {
-    pub listing_id: i64,
     pub id: String,
     pub title: String,
     pub description: String,
@@ -87,13 +86,20 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// One page of a feed: its rows, and the last listing read (`None` at the end). A page may
+/// have no rows (every product in it archived) without being the last.
+pub struct FeedPage {
+    pub items: Vec<FeedItem>,
+    pub last_listing: Option<i64>,
+}
+
 /// The next page of the feed after listing `after`.
 pub async fn page(
     db: &impl ConnectionTrait,
     feed: &Feed,
     product_base_url: &str,
     after: i64,
-) -> AppResult<Vec<FeedItem>> {
+) -> AppResult<FeedPage> {
     let listings = channel_listings::Entity::find()
         .filter(channel_listings::Column::AggregatorId.eq(feed.aggregator_id))
         .filter(channel_listings::Column::ChannelId.eq(feed.channel_id))
@@ -103,9 +109,12 @@ pub async fn page(
         .limit(PAGE_SIZE)
         .all(db)
         .await?;
-    if listings.is_empty() {
-        return Ok(Vec::new());
-    }
+    let Some(last_listing) = listings.last().map(|listing| listing.id) else {
+        return Ok(FeedPage {
+            items: Vec::new(),
+            last_listing: None,
+        });
+    };
     let product_ids: Vec<i64> = listings.iter().map(|l| l.product_id).collect();
     let found = products::Entity::find()
         .filter(products::Column::Id.is_in(product_ids))
@@ -114,7 +123,7 @@ pub async fn page(
     let details = with_details(db, found).await?;
     let seller_ids: Vec<i64> = details.iter().map(|d| d.product.seller_id).collect();
     let sellers = catalogue_batches::sellers(db, &seller_ids).await?;
-    Ok(listings
+    let items = listings
         .iter()
         .filter_map(|listing| {
             let detail = details
@@ -139,7 +148,6 @@ pub async fn page(
                 product.description.clone()
             };
             Some(FeedItem {
-                listing_id: listing.id,
                 id: format!("dermaga-{}", product.id),
                 title: product.title.clone(),
                 description,
@@ -154,5 +162,9 @@ pub async fn page(
                 brand: seller.business_name.clone(),
             })
         })
-        .collect())
+        .collect();
+    Ok(FeedPage {
+        items,
+        last_listing: Some(last_listing),
+    })
 }

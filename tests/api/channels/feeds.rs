@@ -191,3 +191,112 @@ async fn a_feed_needs_its_own_token() {
     );
     let _ = setup.tenant;
 }
+
+#[tokio::test]
+async fn a_feed_longer_than_a_page_is_streamed_whole() {
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+    let app = quiet_app().await;
+    api::seed::run(
+        &app.db,
+        api::seed::SeedPlan {
+            aggregators: 1,
+            sellers: 20,
+            products: 900,
+        },
+    )
+    .await
+    .unwrap();
+    // Every seeded product LIVE on one channel (archived and draft ones too: the feed skips them).
+    let channel_id = entity::channels::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let aggregator_id = entity::aggregators::Entity::find()
+        .filter(entity::aggregators::Column::Slug.starts_with("seed-"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    app.db
+        .execute_unprepared("DELETE FROM channel_listings")
+        .await
+        .unwrap();
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO channel_listings (aggregator_id, product_id, channel_id, status, attempts, created_at, updated_at) \
+             SELECT aggregator_id, id, {channel_id}, 'LIVE', 0, created_at, updated_at FROM products"
+        ))
+        .await
+        .unwrap();
+    let token = "a-feed-token-for-the-test";
+    let now = chrono::Utc::now();
+    entity::aggregator_channels::ActiveModel {
+        aggregator_id: Set(aggregator_id),
+        channel_id: Set(channel_id),
+        category_map: Set(json!({})),
+        stock_share_percent: Set(None),
+        stock_buffer: Set(None),
+        feed_token_hash: Set(api::service::channels::hash_token(token)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let channel = entity::channels::Entity::find_by_id(channel_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let slug = entity::aggregators::Entity::find_by_id(aggregator_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .slug;
+    let expected = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM channel_listings l \
+                 JOIN products p ON p.id = l.product_id JOIN sellers s ON s.id = p.seller_id \
+                 WHERE l.channel_id = {channel_id} AND l.aggregator_id = {aggregator_id} \
+                 AND l.status = 'LIVE' AND p.status = 'ACTIVE' AND s.status = 'ACTIVE'"
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    let live_on_channel = entity::channel_listings::Entity::find()
+        .filter(entity::channel_listings::Column::ChannelId.eq(channel_id))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        live_on_channel > 200,
+        "more than one page: {live_on_channel}"
+    );
+
+    let text = get(
+        &app,
+        &format!("/feeds/{}/{slug}.csv?token={token}", channel.code),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let ids: std::collections::HashSet<String> = reader
+        .records()
+        .map(|row| row.unwrap()[0].to_owned())
+        .collect();
+    assert_eq!(ids.len() as i64, expected);
+}
