@@ -16,6 +16,7 @@ use super::{
     enums::ListingStatus,
     gql,
     guard::{AGGREGATOR_TEAM, ANY_USER, RoleGuard},
+    loaders::{CachedLoader, ChannelLoader},
     payload::{UserError, into_payload},
     products::Money,
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
@@ -23,11 +24,8 @@ use super::{
 };
 use crate::{
     auth::AuthUser,
-    error::AppResult,
-    service::{
-        channels,
-        listings::{self as service, ChannelChoice, ListingFilter},
-    },
+    error::{AppError, AppResult},
+    service::listings::{self as service, ChannelChoice, ListingFilter},
 };
 
 /// How often the subscription looks for changed listings. It reads the database, so it sees
@@ -70,7 +68,15 @@ impl ChannelListing {
     }
 
     async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Channel> {
-        Ok(gql(channels::find(&app(ctx)?.db, self.channel_id).await)?.into())
+        // Subscriptions (over WebSocket) carry no loaders; they read one channel per event.
+        let channel = match ctx.data_opt::<CachedLoader<ChannelLoader>>() {
+            Some(loader) => loader
+                .load_one(self.channel_id)
+                .await?
+                .ok_or(AppError::NotFound("channel"))?,
+            None => gql(crate::service::channels::find(&app(ctx)?.db, self.channel_id).await)?,
+        };
+        Ok(channel.into())
     }
 }
 

@@ -43,7 +43,7 @@ async fn a_dashboard_on_another_replica_sees_the_listing_go_live() {
     assert_eq!(ack, text(json!({ "type": "connection_ack" })));
     socket
         .send(text(json!({ "id": "1", "type": "subscribe", "payload": {
-            "query": "subscription($id: ID) { listingStatusChanged(productId: $id) { id status attempts lastError } }",
+            "query": "subscription($id: ID) { listingStatusChanged(productId: $id) { id status attempts lastError channel { code } } }",
             "variables": { "id": product } } })))
         .await
         .unwrap();
@@ -77,4 +77,5 @@ async fn a_dashboard_on_another_replica_sees_the_listing_go_live() {
         "{seen:?}"
     );
     assert_eq!(seen.last().unwrap()["attempts"], 2);
+    assert_eq!(seen.last().unwrap()["channel"]["code"], "dash");
 }

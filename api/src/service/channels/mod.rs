@@ -159,6 +159,20 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<channels::Mod
         .ok_or(AppError::NotFound("channel"))
 }
 
+/// Channels by id.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> AppResult<HashMap<i64, channels::Model>> {
+    Ok(channels::Entity::find()
+        .filter(channels::Column::Id.is_in(ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|channel| (channel.id, channel))
+        .collect())
+}
+
 /// The rules a channel stores (an unreadable document reads as no rules).
 pub fn rules_of(channel: &channels::Model) -> ChannelRules {
     serde_json::from_value(channel.rules.clone()).unwrap_or_default()
