@@ -2,6 +2,7 @@
 //! against a real partner server, status, and pull feeds.
 
 mod admin;
+mod changes;
 mod delivery;
 mod feeds;
 mod outbox;
