@@ -115,6 +115,10 @@ pub async fn enqueue(
                         outbox_jobs::Column::ProductVersion,
                         outbox_jobs::Column::UpdatedAt,
                     ])
+                    // Two writers racing: an older snapshot never replaces a newer one.
+                    .action_and_where(Expr::cust(
+                        "outbox_jobs.product_version <= excluded.product_version",
+                    ))
                     .to_owned(),
             )
             .exec_without_returning(db)
