@@ -8,7 +8,7 @@ use super::{
     app,
     enums::ChannelKind,
     gql,
-    guard::{ADMINS, ANY_USER, PLATFORM_ADMIN, RoleGuard},
+    guard::{ADMINS, AGGREGATOR_TEAM, ANY_USER, PLATFORM_ADMIN, RoleGuard},
     payload::{UserError, into_payload},
     relay::{parse_id, to_id},
     user,
@@ -159,6 +159,31 @@ pub struct EnabledChannel {
     pub channel: Channel,
     pub stock_share_percent: Option<i32>,
     pub stock_buffer: Option<i32>,
+    pub category_mappings: Vec<CategoryMapping>,
+}
+
+/// One of the aggregator's categories and the channel's id for it.
+#[derive(SimpleObject)]
+pub struct CategoryMapping {
+    pub category_id: ID,
+    pub channel_category_id: String,
+}
+
+impl EnabledChannel {
+    fn new(link: &entity::aggregator_channels::Model, channel: channels::Model) -> Self {
+        Self {
+            channel: channel.into(),
+            stock_share_percent: link.stock_share_percent,
+            stock_buffer: link.stock_buffer,
+            category_mappings: service::category_mappings(link)
+                .into_iter()
+                .map(|(category, external)| CategoryMapping {
+                    category_id: to_id("Category", category),
+                    channel_category_id: external,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(SimpleObject)]
@@ -180,6 +205,18 @@ impl ChannelQuery {
         Ok(gql(service::list(&app(ctx)?.db).await)?
             .into_iter()
             .map(Into::into)
+            .collect())
+    }
+
+    /// The channels the caller's aggregator works with, and how it set each up.
+    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
+    async fn enabled_channels(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<EnabledChannel>> {
+        Ok(gql(service::enabled(&app(ctx)?.db, user(ctx)?).await)?
+            .into_iter()
+            .map(|(link, channel)| EnabledChannel::new(&link, channel))
             .collect())
     }
 }
@@ -237,11 +274,7 @@ impl ChannelMutation {
         let result = enable(&app(ctx)?.db, user(ctx)?, input).await;
         into_payload(result, |enabled, user_errors| match enabled {
             Some(enabled) => EnableChannelPayload {
-                enabled: Some(EnabledChannel {
-                    channel: enabled.channel.into(),
-                    stock_share_percent: enabled.link.stock_share_percent,
-                    stock_buffer: enabled.link.stock_buffer,
-                }),
+                enabled: Some(EnabledChannel::new(&enabled.link, enabled.channel)),
                 feed_token: Some(enabled.feed_token),
                 user_errors,
             },

@@ -121,6 +121,21 @@ async fn a_product_that_keeps_the_rules_is_published_and_queued() {
     )
     .await;
     let product = product(&app, &tenant, "Keripik").await;
+    let enabled = app
+        .graphql(
+            "{ enabledChannels { channel { code } stockSharePercent stockBuffer
+                categoryMappings { categoryId channelCategoryId } } }",
+            json!({}),
+            token(&tenant.staff),
+        )
+        .await;
+    let enabled = &enabled["data"]["enabledChannels"][0];
+    assert_eq!(enabled["stockSharePercent"], 50, "{enabled}");
+    assert_eq!(enabled["categoryMappings"][0]["categoryId"], category);
+    assert_eq!(
+        enabled["categoryMappings"][0]["channelCategoryId"],
+        "SNACK-01"
+    );
 
     let listing_id = publish_on(&app, &tenant, &product, &channel).await;
 

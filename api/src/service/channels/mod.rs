@@ -323,6 +323,45 @@ pub async fn enable(
     })
 }
 
+/// The channels the caller's aggregator has enabled, with its settings for each.
+pub async fn enabled(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+) -> AppResult<Vec<(aggregator_channels::Model, channels::Model)>> {
+    let Some(aggregator_id) = caller.aggregator_id else {
+        return Err(AppError::Forbidden);
+    };
+    let links = aggregator_channels::Entity::find()
+        .filter(aggregator_channels::Column::AggregatorId.eq(aggregator_id))
+        .order_by_asc(aggregator_channels::Column::Id)
+        .all(db)
+        .await?;
+    let ids: Vec<i64> = links.iter().map(|link| link.channel_id).collect();
+    let mut channels = by_ids(db, &ids).await?;
+    Ok(links
+        .into_iter()
+        .filter_map(|link| {
+            let channel = channels.remove(&link.channel_id)?;
+            Some((link, channel))
+        })
+        .collect())
+}
+
+/// Dermaga category id → channel category id, as an aggregator mapped them.
+pub fn category_mappings(link: &aggregator_channels::Model) -> Vec<(i64, String)> {
+    let mut mappings: Vec<(i64, String)> = link
+        .category_map
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(category, external)| {
+            Some((category.parse().ok()?, external.as_str()?.to_owned()))
+        })
+        .collect();
+    mappings.sort();
+    mappings
+}
+
 /// The aggregator's settings for a channel, when it enabled it.
 pub async fn link(
     db: &impl ConnectionTrait,
