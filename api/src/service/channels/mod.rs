@@ -1,6 +1,7 @@
 //! Partner channels: registered by a platform admin, enabled per aggregator (with category
 //! mapping, stock allocation and a pull-feed token).
 
+mod allocation;
 pub mod rules;
 
 use std::collections::HashMap;
@@ -14,6 +15,7 @@ use sea_orm::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+pub use allocation::StockAllocation;
 pub use rules::{ChannelRules, RequiredField};
 
 use super::audit::{self, AuditEntry};
@@ -176,43 +178,6 @@ pub async fn by_ids(
 /// The rules a channel stores (an unreadable document reads as no rules).
 pub fn rules_of(channel: &channels::Model) -> ChannelRules {
     serde_json::from_value(channel.rules.clone()).unwrap_or_default()
-}
-
-/// How an aggregator offers its stock on a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StockAllocation {
-    /// All of it.
-    All,
-    /// This share, in percent, rounded down.
-    Share(i32),
-    /// All but this many units.
-    Buffer(i32),
-}
-
-impl StockAllocation {
-    pub fn of(link: Option<&aggregator_channels::Model>) -> Self {
-        match link {
-            Some(aggregator_channels::Model {
-                stock_share_percent: Some(share),
-                ..
-            }) => Self::Share(*share),
-            Some(aggregator_channels::Model {
-                stock_buffer: Some(buffer),
-                ..
-            }) => Self::Buffer(*buffer),
-            _ => Self::All,
-        }
-    }
-
-    /// The units of `stock` offered on the channel.
-    pub fn apply(self, stock: i32) -> i32 {
-        let stock = stock.max(0);
-        match self {
-            Self::All => stock,
-            Self::Share(percent) => (i64::from(stock) * i64::from(percent) / 100) as i32,
-            Self::Buffer(buffer) => (stock - buffer).max(0),
-        }
-    }
 }
 
 /// An aggregator's settings for a channel.
@@ -396,17 +361,4 @@ fn random_token() -> String {
     use base64::Engine;
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stock_allocation_never_offers_more_than_there_is() {
-        assert_eq!(StockAllocation::Share(50).apply(7), 3);
-        assert_eq!(StockAllocation::Buffer(5).apply(3), 0);
-        assert_eq!(StockAllocation::Buffer(2).apply(10), 8);
-        assert_eq!(StockAllocation::All.apply(-1), 0);
-    }
 }
