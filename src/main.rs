@@ -26,6 +26,8 @@ enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Deliver queued listings to partner channels (run any number of copies).
+    Worker,
     /// Create a platform admin login.
     CreateAdmin {
         #[arg(long)]
@@ -60,6 +62,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Serve => api::cli::serve(cli.demo).await,
             Command::Migrate => api::cli::migrate().await,
+            Command::Worker => api::cli::worker().await,
             Command::CreateAdmin { email, password } => {
                 api::cli::create_admin(&email, &password).await
             }

@@ -26,6 +26,24 @@ pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
         .context("the server stopped with an error")
 }
 
+/// `dermaga worker`: deliver queued listings to partner channels until stopped; run as many
+/// copies as needed.
+pub async fn worker() -> anyhow::Result<()> {
+    let settings = load_settings(false)?;
+    let connection = db::connect(&settings).await?;
+    db::migrate(&connection).await?;
+    tracing::info!(database = %settings.database_url_redacted(), "dermaga worker started");
+    let worker = crate::worker::Worker::new(connection, settings.worker.clone())?;
+    tokio::select! {
+        () = worker.run() => Ok(()),
+        signal = tokio::signal::ctrl_c() => {
+            signal.context("cannot listen for Ctrl-C")?;
+            tracing::info!("dermaga worker stopping; claimed jobs return when their lease ends");
+            Ok(())
+        }
+    }
+}
+
 /// `dermaga migrate`: apply pending migrations and exit.
 pub async fn migrate() -> anyhow::Result<()> {
     let settings = load_settings(false)?;

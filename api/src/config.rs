@@ -39,6 +39,76 @@ pub struct Settings {
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For` / `Forwarded`.
     pub trust_forwarded_for: bool,
     pub response_cache: ResponseCacheSettings,
+    pub worker: WorkerSettings,
+    /// `ALLOW_PRIVATE_WEBHOOKS`: accept channel webhooks on loopback and private addresses
+    /// (on by default in development, off in production).
+    pub allow_private_webhooks: bool,
+    /// `FEED_PRODUCT_BASE_URL`: where a pull feed's `link` points; the product id is appended.
+    pub feed_product_base_url: String,
+}
+
+/// The outbox worker that pushes listings to partner channels.
+#[derive(Clone, Debug)]
+pub struct WorkerSettings {
+    /// `WORKER_ENABLED`: run the worker inside the server (`dermaga worker` runs it alone).
+    pub enabled: bool,
+    /// `WORKER_POLL_INTERVAL_MS`: how long an idle worker waits before looking for due jobs.
+    pub poll_interval: Duration,
+    /// `WORKER_BATCH_SIZE`: deliveries one worker runs at once, at most.
+    pub batch_size: usize,
+    /// `WORKER_MAX_ATTEMPTS`: attempts before a listing is FAILED.
+    pub max_attempts: i32,
+    /// `WORKER_BACKOFF_BASE_MS`: the first retry's delay; each retry doubles it (with jitter).
+    pub backoff_base: Duration,
+    /// `WORKER_BACKOFF_MAX_SECONDS`: the longest delay between attempts.
+    pub backoff_max: Duration,
+    /// `WORKER_CHANNEL_CONCURRENCY`: deliveries in flight per channel and worker.
+    pub channel_concurrency: usize,
+    /// `WORKER_DELIVERY_TIMEOUT_SECONDS`: how long a partner may take to answer.
+    pub delivery_timeout: Duration,
+    /// `WORKER_LEASE_SECONDS`: how long a claimed job stays claimed; after that a crashed
+    /// worker's job is claimed again.
+    pub lease: Duration,
+    /// `WORKER_MAX_RESPONSE_BYTES`: the most of a partner's answer that is read.
+    pub max_response_bytes: usize,
+    /// `RECONCILE_INTERVAL_SECONDS`: how often listings behind their product are queued again.
+    pub reconcile_interval: Duration,
+    /// `ALLOW_PRIVATE_WEBHOOKS` again: otherwise a webhook host that resolves to a private or
+    /// loopback address is not connected to (DNS can change after registration).
+    pub allow_private_addresses: bool,
+}
+
+impl WorkerSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let settings = Self {
+            enabled: env.parse("WORKER_ENABLED", true)?,
+            poll_interval: Duration::from_millis(env.parse("WORKER_POLL_INTERVAL_MS", 1_000)?),
+            batch_size: env.parse("WORKER_BATCH_SIZE", 32)?,
+            max_attempts: env.parse("WORKER_MAX_ATTEMPTS", 8)?,
+            backoff_base: Duration::from_millis(env.parse("WORKER_BACKOFF_BASE_MS", 2_000)?),
+            backoff_max: positive_seconds(env, "WORKER_BACKOFF_MAX_SECONDS", 3_600.0)?,
+            channel_concurrency: env.parse("WORKER_CHANNEL_CONCURRENCY", 4)?,
+            delivery_timeout: positive_seconds(env, "WORKER_DELIVERY_TIMEOUT_SECONDS", 10.0)?,
+            lease: positive_seconds(env, "WORKER_LEASE_SECONDS", 60.0)?,
+            max_response_bytes: env.parse("WORKER_MAX_RESPONSE_BYTES", 64 * 1024)?,
+            reconcile_interval: positive_seconds(env, "RECONCILE_INTERVAL_SECONDS", 300.0)?,
+            allow_private_addresses: false,
+        };
+        if settings.batch_size == 0 || settings.channel_concurrency == 0 {
+            return Err(ConfigError(
+                "WORKER_BATCH_SIZE and WORKER_CHANNEL_CONCURRENCY must be at least 1".into(),
+            ));
+        }
+        if settings.max_attempts < 1 {
+            return Err(ConfigError("WORKER_MAX_ATTEMPTS must be at least 1".into()));
+        }
+        if settings.lease <= settings.delivery_timeout {
+            return Err(ConfigError(
+                "WORKER_LEASE_SECONDS must be longer than WORKER_DELIVERY_TIMEOUT_SECONDS".into(),
+            ));
+        }
+        Ok(settings)
+    }
 }
 
 /// The cache of whole responses to anonymous queries.
@@ -143,6 +213,12 @@ impl Settings {
             }
         };
         let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let allow_private_webhooks = env.parse(
+            "ALLOW_PRIVATE_WEBHOOKS",
+            app_env == AppEnv::Development || demo,
+        )?;
+        let mut worker = WorkerSettings::from_env(&env)?;
+        worker.allow_private_addresses = allow_private_webhooks;
         Ok(Self {
             host: env.get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
             port: env.parse("PORT", 8080)?,
@@ -175,6 +251,11 @@ impl Settings {
                 enabled: env.parse("RESPONSE_CACHE", true)?,
                 ttl: Duration::from_secs(env.parse::<u64>("CACHE_TTL_SECONDS", 60)?.max(1)),
             },
+            worker,
+            allow_private_webhooks,
+            feed_product_base_url: env
+                .get("FEED_PRODUCT_BASE_URL")
+                .unwrap_or_else(|| "https://dermaga.id/produk/".to_owned()),
         })
     }
 
@@ -407,6 +488,32 @@ mod tests {
         let err =
             Settings::from_vars(vars(&[("REQUEST_TIMEOUT_SECONDS", "0")]), false).unwrap_err();
         assert!(err.to_string().starts_with("REQUEST_TIMEOUT_SECONDS"));
+    }
+
+    #[test]
+    fn the_worker_runs_in_the_server_and_private_webhooks_only_in_development() {
+        let development = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert!(development.worker.enabled);
+        assert!(development.allow_private_webhooks);
+        let production = Settings::from_vars(
+            vars(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]),
+            false,
+        )
+        .unwrap();
+        assert!(!production.allow_private_webhooks);
+    }
+
+    #[test]
+    fn a_lease_shorter_than_the_delivery_timeout_is_refused() {
+        let err = Settings::from_vars(
+            vars(&[
+                ("WORKER_LEASE_SECONDS", "5"),
+                ("WORKER_DELIVERY_TIMEOUT_SECONDS", "10"),
+            ]),
+            false,
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("WORKER_LEASE_SECONDS"), "{err}");
     }
 
     #[test]

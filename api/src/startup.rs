@@ -36,6 +36,9 @@ impl Application {
         let schema = build_schema(Some(context.clone()));
         let server = serve(listener, context.clone(), schema, settings.http_workers)?;
         tokio::spawn(sweep_abandoned_imports(context.db.clone()));
+        if settings.worker.enabled {
+            crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?.spawn();
+        }
         tracing::info!(
             "dermaga listening on http://{}:{port}/graphql (database: {}, cache: {})",
             settings.host,

@@ -6,12 +6,14 @@
 
 pub mod enums;
 
+pub mod aggregator_channels;
 pub mod aggregators;
 pub mod audit_log;
 pub mod categories;
 pub mod channel_listings;
 pub mod channels;
 pub mod import_jobs;
+pub mod listing_deliveries;
 pub mod outbox_jobs;
 pub mod product_images;
 pub mod product_variants;
@@ -23,12 +25,14 @@ pub mod users;
 
 /// The entities under the names of their tables (`Sellers::find()`).
 pub mod prelude {
+    pub use super::aggregator_channels::Entity as AggregatorChannels;
     pub use super::aggregators::Entity as Aggregators;
     pub use super::audit_log::Entity as AuditLog;
     pub use super::categories::Entity as Categories;
     pub use super::channel_listings::Entity as ChannelListings;
     pub use super::channels::Entity as Channels;
     pub use super::import_jobs::Entity as ImportJobs;
+    pub use super::listing_deliveries::Entity as ListingDeliveries;
     pub use super::outbox_jobs::Entity as OutboxJobs;
     pub use super::product_images::Entity as ProductImages;
     pub use super::product_variants::Entity as ProductVariants;

@@ -20,6 +20,8 @@ mod m20261123_000014_create_import_jobs;
 mod m20261123_000015_create_catalogue_search;
 mod m20261123_000016_create_catalogue_changes;
 mod m20261123_000025_create_catalogue_search_indexes;
+mod m20261123_000030_create_aggregator_channels;
+mod m20261123_000031_create_listing_deliveries;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -45,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000015_create_catalogue_search::Migration),
             Box::new(m20261123_000016_create_catalogue_changes::Migration),
             Box::new(m20261123_000025_create_catalogue_search_indexes::Migration),
+            Box::new(m20261123_000030_create_aggregator_channels::Migration),
+            Box::new(m20261123_000031_create_listing_deliveries::Migration),
         ]
     }
 }

@@ -70,6 +70,8 @@ pub fn test_vars(database_url: &str, extra: &[(&str, &str)]) -> HashMap<String, 
         ("HTTP_WORKERS", "1"),
         ("DATABASE_MAX_CONNECTIONS", "5"),
         ("GRAPHQL_INTROSPECTION", "true"),
+        // Tests that deliver listings turn the outbox worker on; the others keep it quiet.
+        ("WORKER_ENABLED", "false"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -9,6 +9,7 @@ mod cache_catalogue;
 mod cache_outage;
 mod cache_redis;
 mod catalogue;
+mod channels;
 mod cli;
 mod demo;
 mod errors;

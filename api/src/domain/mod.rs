@@ -9,6 +9,7 @@ mod money;
 mod onboarding;
 mod text;
 mod web;
+mod webhook;
 
 pub use catalogue::{OptionValues, Sku};
 pub use contact::{Email, Nib, Phone};
@@ -16,6 +17,7 @@ pub use money::Money;
 pub use onboarding::{OnboardingStage, OnboardingStep};
 pub use text::{Password, Slug, Text, optional, optional_text};
 pub use web::HttpsUrl;
+pub use webhook::{WebhookUrl, is_private as is_private_ip};
 
 use crate::error::FieldError;
 

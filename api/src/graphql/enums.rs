@@ -70,3 +70,27 @@ pub enum ImportStatus {
     Succeeded,
     Failed,
 }
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ChannelKind")]
+pub enum ChannelKind {
+    Marketplace,
+    FoodDelivery,
+    SocialCommerce,
+    Procurement,
+    Expo,
+}
+
+#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ListingStatus")]
+pub enum ListingStatus {
+    /// Queued or being delivered; not yet acknowledged by the channel.
+    Pending,
+    /// The channel accepted the listing.
+    Live,
+    /// The channel refused it (a 4xx answer); see `lastError`.
+    Rejected,
+    /// Every attempt failed; `retryListing` queues it again.
+    Failed,
+    Unpublished,
+}

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::seller_onboarding_steps;
-use entity::{categories, product_images, product_variants, sellers};
+use entity::{categories, channels, product_images, product_variants, sellers};
 use sea_orm::DatabaseConnection;
 
 use crate::service::catalogue_batches as batches;
@@ -75,6 +75,13 @@ batch_loader!(
     batches::images
 );
 
+batch_loader!(
+    /// Channels by id (a page of listings names few channels).
+    ChannelLoader,
+    channels::Model,
+    crate::service::channels::by_ids
+);
+
 /// Adds this request's loaders to its data.
 pub fn attach(request: async_graphql::Request, app: &AppContext) -> async_graphql::Request {
     let request = request.data(DataLoader::new(
@@ -101,6 +108,11 @@ pub fn attach(request: async_graphql::Request, app: &AppContext) -> async_graphq
         ))
         .data(DataLoader::with_cache(
             ImagesLoader { db: db() },
+            tokio::spawn,
+            cached(),
+        ))
+        .data(DataLoader::with_cache(
+            ChannelLoader { db: db() },
             tokio::spawn,
             cached(),
         ))

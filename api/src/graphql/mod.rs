@@ -8,10 +8,12 @@ mod catalogue;
 mod catalogue_sync;
 mod catalogue_types;
 mod categories;
+mod channels;
 pub mod cost;
 mod enums;
 mod guard;
 mod imports;
+mod listings;
 mod loaders;
 mod node;
 mod onboarding;
@@ -44,6 +46,8 @@ pub struct QueryRoot(
     categories::CategoryQuery,
     catalogue::CatalogueQuery,
     catalogue_sync::CatalogueSyncQuery,
+    channels::ChannelQuery,
+    listings::ListingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -56,11 +60,13 @@ pub struct MutationRoot(
     imports::ImportMutation,
     product_mutations::ProductMutation,
     product_variants::ProductVariantMutation,
+    channels::ChannelMutation,
+    listings::ListingMutation,
 );
 
 /// Subscriptions, served over WebSocket (graphql-transport-ws and the legacy graphql-ws).
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(imports::ImportSubscription);
+pub struct SubscriptionRoot(imports::ImportSubscription, listings::ListingSubscription);
 
 pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

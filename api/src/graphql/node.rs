@@ -6,7 +6,9 @@ use super::{
     catalogue::public_product,
     catalogue_types::{CatalogueProduct, SellerProfile},
     categories::Category,
+    channels::Channel,
     gql,
+    listings::ChannelListing,
     product_variants::ProductVariant,
     products::{Product, ProductImage},
     sellers::Seller,
@@ -17,8 +19,8 @@ use crate::{
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators, categories, product_images, products, public_catalogue, sellers, users,
-        variants,
+        aggregators, categories, channels, listings, product_images, products, public_catalogue,
+        sellers, users, variants,
     },
 };
 
@@ -35,6 +37,8 @@ pub enum Node {
     Category(Category),
     CatalogueProduct(CatalogueProduct),
     SellerProfile(SellerProfile),
+    Channel(Channel),
+    ChannelListing(ChannelListing),
 }
 
 #[derive(Default)]
@@ -83,6 +87,10 @@ impl NodeQuery {
                 gql(product_images::find(db, caller, id).await)?.into(),
             )),
             "Category" => Ok(Node::Category(gql(categories::find(db, id).await)?.into())),
+            "Channel" => Ok(Node::Channel(gql(channels::find(db, id).await)?.into())),
+            "ChannelListing" => Ok(Node::ChannelListing(
+                gql(listings::find(db, caller, id).await)?.into(),
+            )),
             _ => Err(AppError::NotFound("node").into()),
         }
     }

@@ -127,6 +127,16 @@ impl Product {
         Ok(gql(sellers::find(&app(ctx)?.db, user(ctx)?, self.seller_id).await)?.into())
     }
 
+    /// Where the product is listed, and how far each delivery got.
+    async fn channel_listings(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<Vec<super::listings::ChannelListing>> {
+        let listings =
+            gql(crate::service::listings::of_product(&app(ctx)?.db, user(ctx)?, self.db_id).await)?;
+        Ok(listings.into_iter().map(Into::into).collect())
+    }
+
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
         Ok(gql(categories::find(&app(ctx)?.db, self.category_id).await)?.into())
     }

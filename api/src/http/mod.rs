@@ -2,6 +2,7 @@
 
 mod body;
 pub(crate) mod etag;
+mod feeds;
 mod graphql;
 mod health;
 mod metrics;
@@ -28,5 +29,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::liveness))
         .route("/readyz", web::get().to(health::readiness))
-        .route("/metrics", web::get().to(metrics::prometheus));
+        .route("/metrics", web::get().to(metrics::prometheus))
+        .route("/feeds/{channel}/{file}", web::get().to(feeds::feed));
 }

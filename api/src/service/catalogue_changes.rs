@@ -59,12 +59,14 @@ async fn tick(db: &impl ConnectionTrait) -> AppResult<i64> {
 
 const UPSERT_TAIL: &str = "ON CONFLICT (product_id) DO UPDATE SET seq = excluded.seq";
 
-/// Marks products as changed. Call it as the last statement of the transaction that changed
-/// them.
+/// Marks products as changed and queues a push for each of their channel listings (the
+/// transactional outbox). Call it as the last statement of the transaction that changed them.
 pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
+    // Before the clock: the clock stays the last lock a writer takes.
+    super::outbox::products_changed(db, product_ids).await?;
     let seq = tick(db).await?;
     let backend = db.get_database_backend();
     for chunk in product_ids.chunks(500) {
@@ -83,8 +85,8 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
     Ok(())
 }
 
-/// Marks every product of these sellers as changed (their status or public profile changed).
-/// Call it last in the transaction.
+/// Marks every product of these sellers as changed (their status or public profile changed)
+/// and queues a push for their listings. Call it last in the transaction.
 pub async fn seller_products_changed(
     db: &impl ConnectionTrait,
     seller_ids: &[i64],
@@ -92,6 +94,7 @@ pub async fn seller_products_changed(
     if seller_ids.is_empty() {
         return Ok(());
     }
+    super::outbox::sellers_changed(db, seller_ids).await?;
     let seq = tick(db).await?;
     for chunk in seller_ids.chunks(500) {
         let list = vec!["?"; chunk.len()].join(", ");

@@ -91,6 +91,22 @@ impl Scope {
             .filter(product_images::Column::ProductId.in_subquery(Self::product_ids(caller)))
     }
 
+    /// Channel listings are the aggregator's; a seller sees its own products' listings.
+    pub fn channel_listings(caller: &AuthUser) -> Select<entity::channel_listings::Entity> {
+        use entity::channel_listings::{Column, Entity};
+        let select = Entity::find();
+        match (caller.role, caller.aggregator_id) {
+            (Role::PlatformAdmin, _) => select,
+            (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator)) => {
+                select.filter(Column::AggregatorId.eq(aggregator))
+            }
+            (Role::Seller, Some(_)) => {
+                select.filter(Column::ProductId.in_subquery(Self::product_ids(caller)))
+            }
+            _ => select.filter(Expr::value(false)),
+        }
+    }
+
     fn product_ids(caller: &AuthUser) -> sea_orm::sea_query::SelectStatement {
         Self::products(caller)
             .select_only()

@@ -6,7 +6,7 @@ use sea_orm_migration::sea_orm;
 
 use crate::support::TestDb;
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 18] = [
     "aggregators",
     "sellers",
     "users",
@@ -23,6 +23,8 @@ const TABLES: [&str; 16] = [
     "import_jobs",
     "catalogue_clock",
     "catalogue_changes",
+    "aggregator_channels",
+    "listing_deliveries",
 ];
 
 async fn existing_tables(db: &DatabaseConnection) -> Vec<&'static str> {

@@ -1,0 +1,328 @@
+//! The transactional outbox: every change to a published product queues a push of its newest
+//! snapshot for each of its listings, in the transaction of the change. A listing has at most
+//! one PENDING job (a partial unique index); queueing again replaces that job's snapshot, so
+//! pending pushes coalesce and only the newest is sent.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::Utc;
+use entity::{
+    aggregator_channels, channel_listings, channels,
+    enums::{ListingStatus, OutboxStatus, ProductStatus, SellerStatus},
+    outbox_jobs, products,
+};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
+    sea_query::{Expr, OnConflict},
+};
+use serde_json::{Value, json};
+
+use super::{
+    catalogue::{ProductDetail, with_details},
+    catalogue_batches,
+    channels::{StockAllocation, mapped_category},
+};
+use crate::{error::AppResult, global_id};
+
+/// The version of the payload schema (`docs/partners.md`).
+pub const PAYLOAD_SCHEMA_VERSION: i32 = 1;
+pub const EVENT_UPSERT: &str = "listing.upsert";
+pub const EVENT_DELETE: &str = "listing.delete";
+
+/// Queues a push for every listing of these products that is not unpublished. Runs inside
+/// the transaction that changed them.
+pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
+    if product_ids.is_empty() {
+        return Ok(());
+    }
+    let mut listings = Vec::new();
+    for chunk in product_ids.chunks(500) {
+        listings.extend(
+            channel_listings::Entity::find()
+                .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
+                .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                .all(db)
+                .await?,
+        );
+    }
+    enqueue(db, listings).await
+}
+
+/// Queues a push for every listing of these sellers' products (their status changed).
+pub async fn sellers_changed(db: &impl ConnectionTrait, seller_ids: &[i64]) -> AppResult<()> {
+    if seller_ids.is_empty() {
+        return Ok(());
+    }
+    let product_ids: Vec<i64> = products::Entity::find()
+        .select_only()
+        .column(products::Column::Id)
+        .filter(products::Column::SellerId.is_in(seller_ids.to_vec()))
+        .filter(
+            products::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(channel_listings::Column::ProductId)
+                    .from(channel_listings::Entity)
+                    .to_owned(),
+            ),
+        )
+        .into_tuple()
+        .all(db)
+        .await?;
+    products_changed(db, &product_ids).await
+}
+
+/// Queues the newest snapshot of each listing (replacing a pending one).
+pub async fn enqueue(
+    db: &impl ConnectionTrait,
+    listings: Vec<channel_listings::Model>,
+) -> AppResult<()> {
+    if listings.is_empty() {
+        return Ok(());
+    }
+    let snapshots = Snapshots::load(db, &listings).await?;
+    let now = Utc::now();
+    let jobs: Vec<outbox_jobs::ActiveModel> = listings
+        .iter()
+        .filter_map(|listing| {
+            let (event, payload, version) = snapshots.payload(listing)?;
+            Some(outbox_jobs::ActiveModel {
+                aggregator_id: Set(listing.aggregator_id),
+                listing_id: Set(listing.id),
+                event_type: Set(event.to_owned()),
+                payload: Set(payload),
+                product_version: Set(version),
+                status: Set(OutboxStatus::Pending),
+                attempts: Set(0),
+                run_at: Set(now),
+                locked_until: Set(None),
+                last_error: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            })
+        })
+        .collect();
+    // One row per statement: a multi-row upsert may not touch the same pending row twice.
+    for job in jobs {
+        outbox_jobs::Entity::insert(job)
+            .on_conflict(
+                OnConflict::column(outbox_jobs::Column::ListingId)
+                    // Written out, not bound: the target must repeat the partial index's WHERE.
+                    .target_and_where(Expr::cust("status = 'PENDING'"))
+                    .update_columns([
+                        outbox_jobs::Column::EventType,
+                        outbox_jobs::Column::Payload,
+                        outbox_jobs::Column::ProductVersion,
+                        outbox_jobs::Column::UpdatedAt,
+                    ])
+                    // Two writers racing: an older snapshot never replaces a newer one.
+                    .action_and_where(Expr::cust(
+                        "outbox_jobs.product_version <= excluded.product_version",
+                    ))
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Queues again every listing whose channel has not acknowledged its product's current
+/// version and that has no job waiting or in flight (a lost answer, a manual change).
+/// Returns how many were queued.
+pub async fn reconcile(db: &impl ConnectionTrait) -> AppResult<usize> {
+    let sql = "SELECT l.id AS id FROM channel_listings l JOIN products p ON p.id = l.product_id \
+         WHERE l.status IN ('PENDING', 'LIVE') \
+         AND (l.delivered_version IS NULL OR l.delivered_version < p.version) \
+         AND NOT EXISTS (SELECT 1 FROM outbox_jobs j WHERE j.listing_id = l.id \
+                         AND j.status IN ('PENDING', 'IN_FLIGHT')) \
+         LIMIT 1000";
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|row| row.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let listings = channel_listings::Entity::find()
+        .filter(channel_listings::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
+    let queued = listings.len();
+    enqueue(db, listings).await?;
+    Ok(queued)
+}
+
+/// Everything the snapshots of a set of listings need, loaded in a few queries.
+struct Snapshots {
+    products: HashMap<i64, ProductDetail>,
+    sellers: HashMap<i64, entity::sellers::Model>,
+    categories: HashMap<i64, entity::categories::Model>,
+    channels: HashMap<i64, channels::Model>,
+    links: HashMap<(i64, i64), aggregator_channels::Model>,
+}
+
+impl Snapshots {
+    async fn load(
+        db: &impl ConnectionTrait,
+        listings: &[channel_listings::Model],
+    ) -> AppResult<Self> {
+        let product_ids: Vec<i64> = unique(listings.iter().map(|listing| listing.product_id));
+        let channel_ids: Vec<i64> = unique(listings.iter().map(|listing| listing.channel_id));
+        let aggregator_ids: Vec<i64> = unique(listings.iter().map(|listing| listing.aggregator_id));
+        let mut found = Vec::new();
+        for chunk in product_ids.chunks(500) {
+            found.extend(
+                products::Entity::find()
+                    .filter(products::Column::Id.is_in(chunk.to_vec()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        let details = with_details(db, found).await?;
+        let seller_ids = unique(details.iter().map(|detail| detail.product.seller_id));
+        let category_ids = unique(details.iter().map(|detail| detail.product.category_id));
+        let sellers = catalogue_batches::sellers(db, &seller_ids).await?;
+        let mut categories = catalogue_batches::categories(db, &category_ids).await?;
+        let parent_ids = unique(
+            categories
+                .values()
+                .filter_map(|category| category.parent_id),
+        );
+        categories.extend(catalogue_batches::categories(db, &parent_ids).await?);
+        let channels = channels::Entity::find()
+            .filter(channels::Column::Id.is_in(channel_ids.clone()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|channel| (channel.id, channel))
+            .collect();
+        let links = aggregator_channels::Entity::find()
+            .filter(aggregator_channels::Column::ChannelId.is_in(channel_ids))
+            .filter(aggregator_channels::Column::AggregatorId.is_in(aggregator_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|link| ((link.aggregator_id, link.channel_id), link))
+            .collect();
+        Ok(Self {
+            products: details
+                .into_iter()
+                .map(|detail| (detail.product.id, detail))
+                .collect(),
+            sellers,
+            categories,
+            channels,
+            links,
+        })
+    }
+
+    /// The event, payload and product version to push for a listing.
+    fn payload(&self, listing: &channel_listings::Model) -> Option<(&'static str, Value, i32)> {
+        let detail = self.products.get(&listing.product_id)?;
+        let product = &detail.product;
+        let seller = self.sellers.get(&product.seller_id)?;
+        let channel = self.channels.get(&listing.channel_id)?;
+        let link = self.links.get(&(listing.aggregator_id, listing.channel_id));
+        let category = self.categories.get(&product.category_id);
+        let withdrawn = listing.status == ListingStatus::Unpublished
+            || product.status != ProductStatus::Active
+            || seller.status != SellerStatus::Active;
+        let event = if withdrawn {
+            EVENT_DELETE
+        } else {
+            EVENT_UPSERT
+        };
+        let allocation = StockAllocation::of(link);
+        let variants: Vec<Value> = detail
+            .variants
+            .iter()
+            .map(|variant| {
+                json!({
+                    "sku": variant.sku,
+                    "name": variant.name,
+                    "options": variant.option_values,
+                    "price": { "amount": listing.price_override.unwrap_or(variant.price).to_string(), "currency": "IDR" },
+                    "stock": if withdrawn { 0 } else { allocation.apply(variant.stock) },
+                    "weightGrams": variant.weight_grams,
+                })
+            })
+            .collect();
+        let payload = json!({
+            "schemaVersion": PAYLOAD_SCHEMA_VERSION,
+            "event": event,
+            "listingId": global_id::encode("ChannelListing", listing.id),
+            "channel": channel.code,
+            "productVersion": product.version,
+            "product": {
+                "id": global_id::encode("Product", product.id),
+                "title": product.title,
+                "description": product.description,
+                "status": product.status,
+                "halalCertified": product.halal_certified,
+                "category": {
+                    "slug": category.map(|category| category.slug.clone()),
+                    "name": category.map(|category| category.name.clone()),
+                    "channelCategoryId": link.and_then(|link| mapped_category(link, product.category_id)),
+                },
+                "seller": {
+                    "id": global_id::encode("Seller", seller.id),
+                    "businessName": seller.business_name,
+                    "city": seller.city,
+                    "province": seller.province,
+                    "nib": seller.nib,
+                    "halalCertNo": seller.halal_cert_no,
+                },
+                "variants": variants,
+                "images": detail.images.iter().map(|image| json!({ "url": image.url, "altText": image.alt_text })).collect::<Vec<_>>(),
+            },
+        });
+        Some((event, payload, product.version))
+    }
+}
+
+/// A category's slug followed by its parent's.
+pub fn category_slugs(
+    categories: &HashMap<i64, entity::categories::Model>,
+    category_id: i64,
+) -> Vec<String> {
+    let mut slugs = Vec::new();
+    let mut next = Some(category_id);
+    while let Some(id) = next {
+        let Some(category) = categories.get(&id) else {
+            break;
+        };
+        slugs.push(category.slug.clone());
+        next = category.parent_id.filter(|_| slugs.len() < 8);
+    }
+    slugs
+}
+
+fn unique(ids: impl Iterator<Item = i64>) -> Vec<i64> {
+    let set: HashSet<i64> = ids.collect();
+    set.into_iter().collect()
+}
+
+/// `?` placeholders in the backend's spelling (`$1…` on PostgreSQL).
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 8);
+            let mut index = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    index += 1;
+                    numbered.push_str(&format!("${index}"));
+                } else {
+                    numbered.push(ch);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}

@@ -1,0 +1,231 @@
+//! One HTTP delivery: sign, POST, read at most a capped answer, and classify the outcome.
+
+use std::time::{Duration, Instant};
+
+use entity::{channels, outbox_jobs};
+use futures_util::StreamExt;
+use reqwest::{StatusCode, header};
+
+use super::signature;
+
+/// What a delivery attempt came to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// 2xx: the partner has the listing (its id for it, when it said).
+    Delivered {
+        status: Option<u16>,
+        external_id: Option<String>,
+    },
+    /// 4xx other than 408 and 429: the partner refuses it; retrying would not help.
+    Rejected { status: u16, message: String },
+    /// 408, 429, 5xx, a timeout, a refused or dropped connection: try again later.
+    Retry {
+        status: Option<u16>,
+        error: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// The `Idempotency-Key` of a job's delivery: the same for every attempt of one job and
+/// product version, different for any other.
+pub fn idempotency_key(job: &outbox_jobs::Model) -> String {
+    format!(
+        "dermaga-{}-{}-v{}",
+        job.listing_id, job.id, job.product_version
+    )
+}
+
+/// POSTs a job to its channel; returns the outcome and how long it took.
+pub async fn deliver(
+    client: &reqwest::Client,
+    channel: &channels::Model,
+    job: &outbox_jobs::Model,
+    max_response_bytes: usize,
+) -> (Outcome, Duration) {
+    let started = Instant::now();
+    let outcome = attempt(client, channel, job, max_response_bytes).await;
+    (outcome, started.elapsed())
+}
+
+async fn attempt(
+    client: &reqwest::Client,
+    channel: &channels::Model,
+    job: &outbox_jobs::Model,
+    max_response_bytes: usize,
+) -> Outcome {
+    let Some(url) = &channel.webhook_url else {
+        // A pull-feed channel: the listing is in the feed as soon as it is LIVE.
+        return Outcome::Delivered {
+            status: None,
+            external_id: None,
+        };
+    };
+    let body = match serde_json::to_vec(&job.payload) {
+        Ok(body) => body,
+        Err(err) => {
+            return Outcome::Rejected {
+                status: 0,
+                message: format!("cannot encode the payload: {err}"),
+            };
+        }
+    };
+    let timestamp = chrono::Utc::now().timestamp();
+    let response = client
+        .post(url)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("X-Dermaga-Event", &job.event_type)
+        .header("X-Dermaga-Timestamp", timestamp.to_string())
+        .header(
+            "X-Dermaga-Signature",
+            signature::header(&channel.signing_secret, timestamp, &body),
+        )
+        .header("Idempotency-Key", idempotency_key(job))
+        .body(body)
+        .send()
+        .await;
+    let response = match response {
+        Ok(response) => response,
+        Err(err) => {
+            return Outcome::Retry {
+                status: None,
+                error: describe(&err),
+                retry_after: None,
+            };
+        }
+    };
+    let status = response.status();
+    let retry_after = retry_after(response.headers());
+    let body = match read_capped(response, max_response_bytes).await {
+        Ok(body) => body,
+        Err(err) if status.is_success() => {
+            // The partner said yes before the answer broke off; its status is what counts.
+            tracing::debug!(error = %err, "partner's answer broke off after a 2xx");
+            Vec::new()
+        }
+        Err(err) => {
+            return Outcome::Retry {
+                status: Some(status.as_u16()),
+                error: format!("HTTP {}: the answer broke off: {err}", status.as_u16()),
+                retry_after,
+            };
+        }
+    };
+    classify(status, &body, retry_after)
+}
+
+fn classify(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Outcome {
+    let code = status.as_u16();
+    if status.is_success() {
+        return Outcome::Delivered {
+            status: Some(code),
+            external_id: external_id(body),
+        };
+    }
+    let message = format!("HTTP {code}: {}", excerpt(body));
+    if status.is_client_error() && code != 408 && code != 429 {
+        Outcome::Rejected {
+            status: code,
+            message,
+        }
+    } else {
+        Outcome::Retry {
+            status: Some(code),
+            error: message,
+            retry_after,
+        }
+    }
+}
+
+/// The partner's id for the listing: `externalId` or `id` of a JSON answer.
+fn external_id(body: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let id = value.get("externalId").or_else(|| value.get("id"))?;
+    let id = match id {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Number(number) => number.to_string(),
+        _ => return None,
+    };
+    (!id.is_empty() && id.len() <= 200).then_some(id)
+}
+
+/// At most 500 characters of the answer, for `lastError`.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.is_empty() {
+        return "(no message)".to_owned();
+    }
+    let mut excerpt: String = text.chars().take(500).collect();
+    if excerpt.len() < text.len() {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+/// `Retry-After` in seconds (an HTTP date reads as absent).
+fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// Reads the answer up to `limit` bytes and stops there: a 50 MB answer costs 64 KiB.
+async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|err| describe(&err))?;
+        let room = limit.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() >= limit {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+fn describe(err: &reqwest::Error) -> String {
+    if err.is_timeout() {
+        "the partner did not answer in time".to_owned()
+    } else if err.is_connect() {
+        format!("cannot connect to the partner: {err}")
+    } else {
+        format!("the connection failed: {err}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified() {
+        let ok = classify(StatusCode::OK, br#"{"externalId":"TK-1"}"#, None);
+        assert_eq!(
+            ok,
+            Outcome::Delivered {
+                status: Some(200),
+                external_id: Some("TK-1".into())
+            }
+        );
+        assert!(matches!(
+            classify(StatusCode::BAD_REQUEST, b"bad", None),
+            Outcome::Rejected { status: 400, .. }
+        ));
+        for status in [408, 429, 500, 503] {
+            let status = StatusCode::from_u16(status).unwrap();
+            assert!(matches!(classify(status, b"", None), Outcome::Retry { .. }));
+        }
+    }
+
+    #[test]
+    fn garbage_answers_give_no_external_id() {
+        assert_eq!(external_id(b"\x00\xffnot json"), None);
+        assert_eq!(external_id(br#"{"id": 42}"#), Some("42".into()));
+    }
+}
