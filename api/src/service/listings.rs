@@ -163,6 +163,7 @@ pub async fn publish(
             },
         };
         model.status = Set(ListingStatus::Pending);
+        model.withdrawn = Set(false);
         model.price_override = Set(choice.price_override);
         model.last_error = Set(None);
         model.attempts = Set(0);
@@ -200,7 +201,11 @@ pub async fn unpublish(
     let txn = crate::db::begin_write(db).await?;
     let mut select = Scope::channel_listings(caller)
         .filter(channel_listings::Column::ProductId.eq(product.id))
-        .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished));
+        .filter(
+            sea_orm::Condition::any()
+                .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                .add(channel_listings::Column::Withdrawn.eq(true)),
+        );
     if let Some(ids) = channel_ids {
         select = select.filter(channel_listings::Column::ChannelId.is_in(ids));
     }
@@ -209,6 +214,7 @@ pub async fn unpublish(
     for listing in select.all(&txn).await? {
         let mut model: channel_listings::ActiveModel = listing.into();
         model.status = Set(ListingStatus::Unpublished);
+        model.withdrawn = Set(false);
         model.updated_at = Set(now);
         listings.push(model.update(&txn).await?);
     }

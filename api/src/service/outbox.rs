@@ -29,8 +29,9 @@ pub const PAYLOAD_SCHEMA_VERSION: i32 = 1;
 pub const EVENT_UPSERT: &str = "listing.upsert";
 pub const EVENT_DELETE: &str = "listing.delete";
 
-/// Queues a push for every listing of these products that is not unpublished. Runs inside
-/// the transaction that changed them.
+/// Queues a push for every listing of these products that the aggregator has not unpublished
+/// (a listing Dermaga withdrew is pushed again: it comes back once its product and seller are
+/// active). Runs inside the transaction that changed them.
 pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
@@ -40,7 +41,11 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
         listings.extend(
             channel_listings::Entity::find()
                 .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
-                .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                        .add(channel_listings::Column::Withdrawn.eq(true)),
+                )
                 .all(db)
                 .await?,
         );
@@ -228,7 +233,7 @@ impl Snapshots {
         let channel = self.channels.get(&listing.channel_id)?;
         let link = self.links.get(&(listing.aggregator_id, listing.channel_id));
         let category = self.categories.get(&product.category_id);
-        let withdrawn = listing.status == ListingStatus::Unpublished
+        let withdrawn = (listing.status == ListingStatus::Unpublished && !listing.withdrawn)
             || product.status != ProductStatus::Active
             || seller.status != SellerStatus::Active;
         let event = if withdrawn {
