@@ -117,27 +117,14 @@ pub async fn publish(
             ));
             continue;
         }
-        let lowest_price = choice.price_override.unwrap_or_else(|| {
-            detail
-                .variants
-                .iter()
-                .map(|variant| variant.price)
-                .min()
-                .unwrap_or(0)
-        });
         let channel_category = channels::mapped_category(&link, product.category_id);
-        let candidate = Candidate {
-            title: &product.title,
-            description: &product.description,
-            image_count: detail.images.len(),
-            lowest_price,
-            category_slugs: &slugs,
-            halal_certified: product.halal_certified,
-            seller_nib: seller.nib.as_deref(),
-            seller_halal_cert: seller.halal_cert_no.as_deref(),
-            seller_pirt: seller.pirt_no.as_deref(),
-            channel_category: channel_category.as_deref(),
-        };
+        let candidate = Candidate::of(
+            &detail,
+            &seller,
+            choice.price_override,
+            &slugs,
+            channel_category.as_deref(),
+        );
         errors.extend(channels::rules_of(&channel).check(&field, &candidate));
     }
     if !errors.is_empty() {
