@@ -89,7 +89,15 @@ pub async fn publish(
         }
         let channel = match channels::find(db, choice.channel_id).await {
             Ok(channel) if channel.is_active => channel,
-            Ok(_) | Err(AppError::NotFound(_)) => {
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    &field,
+                    FieldErrorCode::Invalid,
+                    "this channel is deactivated by the platform",
+                ));
+                continue;
+            }
+            Err(AppError::NotFound(_)) => {
                 errors.push(FieldError::new(
                     &field,
                     FieldErrorCode::NotFound,

@@ -459,3 +459,53 @@ async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated(
     assert!(received[2].body["product"]["variants"][0]["stock"].as_i64() > Some(0));
     assert_eq!(deliveries(&app, &tenant.staff, &listing_id).await.len(), 3);
 }
+
+#[tokio::test]
+async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
+    let partner = Partner::start().await;
+    let app = delivering_app(&[]).await;
+    let (tenant, product, listing_id, _) = published(&app, &partner, "paused").await;
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let channel = app
+        .graphql("{ channels { id } }", json!({}), token(&tenant.admin))
+        .await["data"]["channels"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.admin().await;
+    let body = app
+        .graphql(
+            "mutation($id: ID!) { deactivateChannel(input: { id: $id }) { channel { isActive } } }",
+            json!({ "id": channel }),
+            token(&admin),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["deactivateChannel"]["channel"]["isActive"], false,
+        "{body}"
+    );
+    set_stock(&app, &tenant, &product, 3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        partner.received().len(),
+        1,
+        "nothing goes to a deactivated channel"
+    );
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 1);
+
+    app.graphql(
+        "mutation($id: ID!) { reactivateChannel(input: { id: $id }) { channel { isActive } } }",
+        json!({ "id": channel }),
+        token(&admin),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the waiting push never went out"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+}
