@@ -23,6 +23,9 @@ pub struct Model {
     /// The product version the channel last acknowledged.
     pub delivered_version: Option<i32>,
     pub delivered_at: Option<DateTimeUtc>,
+    /// UNPUBLISHED by Dermaga (product archived or unpublished, seller suspended) rather than
+    /// by the aggregator: queued again once its product and seller are active again.
+    pub withdrawn: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

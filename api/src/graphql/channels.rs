@@ -16,7 +16,7 @@ use super::{
 use crate::{
     error::AppResult,
     service::channels::{
-        self as service, ChannelRules as Rules, ChannelSetup, NewChannel,
+        self as service, ChannelChanges, ChannelRules as Rules, ChannelSetup, NewChannel,
         RequiredField as ServiceRequiredField,
     },
 };
@@ -133,6 +133,42 @@ pub struct RegisterChannelPayload {
     /// The secret that signs deliveries: shown this once, give it to the partner.
     pub signing_secret: Option<String>,
     pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateChannelInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// http(s), validated as at registration; an empty string removes the webhook.
+    pub webhook_url: Option<String>,
+    /// Replaces every rule; they apply to every later change of the channel's listings.
+    pub rules: Option<ChannelRules>,
+}
+
+#[derive(InputObject)]
+pub struct ChannelIdInput {
+    pub id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct ChannelPayload {
+    pub channel: Option<Channel>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct RotateChannelSecretPayload {
+    pub channel: Option<Channel>,
+    /// The new signing secret: shown this once. The old one stops signing at once.
+    pub signing_secret: Option<String>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn channel_payload(result: AppResult<channels::Model>) -> async_graphql::Result<ChannelPayload> {
+    into_payload(result, |channel, user_errors| ChannelPayload {
+        channel: channel.map(Into::into),
+        user_errors,
+    })
 }
 
 #[derive(InputObject)]
@@ -256,6 +292,92 @@ impl ChannelMutation {
                 None => (None, None),
             };
             RegisterChannelPayload {
+                channel,
+                signing_secret,
+                user_errors,
+            }
+        })
+    }
+
+    /// Changes a channel's name, webhook URL or rules (platform admins).
+    #[graphql(guard = "RoleGuard::new(PLATFORM_ADMIN)")]
+    async fn update_channel(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateChannelInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        let (app, caller) = (app(ctx)?, user(ctx)?);
+        let result = async {
+            let id = parse_id(&input.id, "Channel", "id")?;
+            service::update(
+                &app.db,
+                caller,
+                app.settings.allow_private_webhooks,
+                id,
+                ChannelChanges {
+                    name: input.name,
+                    webhook_url: input.webhook_url,
+                    rules: input.rules.map(Into::into),
+                },
+            )
+            .await
+        }
+        .await;
+        channel_payload(result)
+    }
+
+    /// Takes a channel out of service (platform admins): it can't be enabled or published
+    /// to, its feeds answer 404 and its pending deliveries wait until it is reactivated.
+    #[graphql(guard = "RoleGuard::new(PLATFORM_ADMIN)")]
+    async fn deactivate_channel(
+        &self,
+        ctx: &Context<'_>,
+        input: ChannelIdInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        let (app, caller) = (app(ctx)?, user(ctx)?);
+        let result = async {
+            let id = parse_id(&input.id, "Channel", "id")?;
+            service::set_active(&app.db, caller, id, false).await
+        }
+        .await;
+        channel_payload(result)
+    }
+
+    /// Puts a deactivated channel back in service (platform admins); waiting deliveries go out.
+    #[graphql(guard = "RoleGuard::new(PLATFORM_ADMIN)")]
+    async fn reactivate_channel(
+        &self,
+        ctx: &Context<'_>,
+        input: ChannelIdInput,
+    ) -> async_graphql::Result<ChannelPayload> {
+        let (app, caller) = (app(ctx)?, user(ctx)?);
+        let result = async {
+            let id = parse_id(&input.id, "Channel", "id")?;
+            service::set_active(&app.db, caller, id, true).await
+        }
+        .await;
+        channel_payload(result)
+    }
+
+    /// Issues a new signing secret (platform admins), shown this once.
+    #[graphql(guard = "RoleGuard::new(PLATFORM_ADMIN)")]
+    async fn rotate_channel_secret(
+        &self,
+        ctx: &Context<'_>,
+        input: ChannelIdInput,
+    ) -> async_graphql::Result<RotateChannelSecretPayload> {
+        let (app, caller) = (app(ctx)?, user(ctx)?);
+        let result = async {
+            let id = parse_id(&input.id, "Channel", "id")?;
+            service::rotate_secret(&app.db, caller, id).await
+        }
+        .await;
+        into_payload(result, |rotated, user_errors| {
+            let (channel, signing_secret) = match rotated {
+                Some(rotated) => (Some(rotated.channel.into()), Some(rotated.signing_secret)),
+                None => (None, None),
+            };
+            RotateChannelSecretPayload {
                 channel,
                 signing_secret,
                 user_errors,

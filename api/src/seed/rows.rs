@@ -219,6 +219,7 @@ pub fn aggregator(
                 attempts: Set(1),
                 delivered_version: Set(Some(1)),
                 delivered_at: Set(Some(created)),
+                withdrawn: Set(false),
                 created_at: Set(created),
                 updated_at: Set(created),
             });

@@ -53,6 +53,8 @@ pub async fn authorise(
     let not_found = || AppError::NotFound("feed");
     let channel = channels::Entity::find()
         .filter(channels::Column::Code.eq(channel_code))
+        // A deactivated channel's feeds are gone.
+        .filter(channels::Column::IsActive.eq(true))
         .one(db)
         .await?
         .ok_or_else(not_found)?;

@@ -89,7 +89,15 @@ pub async fn publish(
         }
         let channel = match channels::find(db, choice.channel_id).await {
             Ok(channel) if channel.is_active => channel,
-            Ok(_) | Err(AppError::NotFound(_)) => {
+            Ok(_) => {
+                errors.push(FieldError::new(
+                    &field,
+                    FieldErrorCode::Invalid,
+                    "this channel is deactivated by the platform",
+                ));
+                continue;
+            }
+            Err(AppError::NotFound(_)) => {
                 errors.push(FieldError::new(
                     &field,
                     FieldErrorCode::NotFound,
@@ -117,27 +125,14 @@ pub async fn publish(
             ));
             continue;
         }
-        let lowest_price = choice.price_override.unwrap_or_else(|| {
-            detail
-                .variants
-                .iter()
-                .map(|variant| variant.price)
-                .min()
-                .unwrap_or(0)
-        });
         let channel_category = channels::mapped_category(&link, product.category_id);
-        let candidate = Candidate {
-            title: &product.title,
-            description: &product.description,
-            image_count: detail.images.len(),
-            lowest_price,
-            category_slugs: &slugs,
-            halal_certified: product.halal_certified,
-            seller_nib: seller.nib.as_deref(),
-            seller_halal_cert: seller.halal_cert_no.as_deref(),
-            seller_pirt: seller.pirt_no.as_deref(),
-            channel_category: channel_category.as_deref(),
-        };
+        let candidate = Candidate::of(
+            &detail,
+            &seller,
+            choice.price_override,
+            &slugs,
+            channel_category.as_deref(),
+        );
         errors.extend(channels::rules_of(&channel).check(&field, &candidate));
     }
     if !errors.is_empty() {
@@ -163,6 +158,7 @@ pub async fn publish(
             },
         };
         model.status = Set(ListingStatus::Pending);
+        model.withdrawn = Set(false);
         model.price_override = Set(choice.price_override);
         model.last_error = Set(None);
         model.attempts = Set(0);
@@ -200,7 +196,11 @@ pub async fn unpublish(
     let txn = crate::db::begin_write(db).await?;
     let mut select = Scope::channel_listings(caller)
         .filter(channel_listings::Column::ProductId.eq(product.id))
-        .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished));
+        .filter(
+            sea_orm::Condition::any()
+                .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                .add(channel_listings::Column::Withdrawn.eq(true)),
+        );
     if let Some(ids) = channel_ids {
         select = select.filter(channel_listings::Column::ChannelId.is_in(ids));
     }
@@ -209,6 +209,7 @@ pub async fn unpublish(
     for listing in select.all(&txn).await? {
         let mut model: channel_listings::ActiveModel = listing.into();
         model.status = Set(ListingStatus::Unpublished);
+        model.withdrawn = Set(false);
         model.updated_at = Set(now);
         listings.push(model.update(&txn).await?);
     }

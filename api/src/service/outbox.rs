@@ -9,10 +9,11 @@ use chrono::Utc;
 use entity::{
     aggregator_channels, channel_listings, channels,
     enums::{ListingStatus, OutboxStatus, ProductStatus, SellerStatus},
-    outbox_jobs, products,
+    listing_deliveries, outbox_jobs, products,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Set, Statement,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::{Value, json};
@@ -20,7 +21,7 @@ use serde_json::{Value, json};
 use super::{
     catalogue::{ProductDetail, with_details},
     catalogue_batches,
-    channels::{StockAllocation, mapped_category},
+    channels::{StockAllocation, mapped_category, rules::Candidate, rules_of},
 };
 use crate::{error::AppResult, global_id};
 
@@ -29,8 +30,9 @@ pub const PAYLOAD_SCHEMA_VERSION: i32 = 1;
 pub const EVENT_UPSERT: &str = "listing.upsert";
 pub const EVENT_DELETE: &str = "listing.delete";
 
-/// Queues a push for every listing of these products that is not unpublished. Runs inside
-/// the transaction that changed them.
+/// Queues a push for every listing of these products that the aggregator has not unpublished
+/// (a listing Dermaga withdrew is pushed again: it comes back once its product and seller are
+/// active). Runs inside the transaction that changed them.
 pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
@@ -40,7 +42,11 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
         listings.extend(
             channel_listings::Entity::find()
                 .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
-                .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                        .add(channel_listings::Column::Withdrawn.eq(true)),
+                )
                 .all(db)
                 .await?,
         );
@@ -81,10 +87,27 @@ pub async fn enqueue(
     }
     let snapshots = Snapshots::load(db, &listings).await?;
     let now = Utc::now();
+    let mut broken = Vec::new();
+    let mut revived = Vec::new();
     let jobs: Vec<outbox_jobs::ActiveModel> = listings
         .iter()
         .filter_map(|listing| {
             let (event, payload, version) = snapshots.payload(listing)?;
+            if event == EVENT_UPSERT {
+                let errors = snapshots.broken_rules(listing);
+                if !errors.is_empty() {
+                    broken.push((listing, version, errors));
+                    return None;
+                }
+                if listing.status == ListingStatus::Rejected
+                    && listing
+                        .last_error
+                        .as_deref()
+                        .is_some_and(|error| error.starts_with(RULES_ERROR_PREFIX))
+                {
+                    revived.push(listing.id);
+                }
+            }
             Some(outbox_jobs::ActiveModel {
                 aggregator_id: Set(listing.aggregator_id),
                 listing_id: Set(listing.id),
@@ -124,6 +147,82 @@ pub async fn enqueue(
             .exec_without_returning(db)
             .await?;
     }
+    for (listing, version, errors) in broken {
+        reject_for_rules(db, listing, version, &errors).await?;
+    }
+    if !revived.is_empty() {
+        // Valid again: the push just queued decides its status.
+        channel_listings::Entity::update_many()
+            .col_expr(
+                channel_listings::Column::Status,
+                Expr::value(ListingStatus::Pending.to_string()),
+            )
+            .col_expr(
+                channel_listings::Column::LastError,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(channel_listings::Column::UpdatedAt, Expr::value(now))
+            .filter(channel_listings::Column::Id.is_in(revived))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// How `last_error` starts when Dermaga itself (not the partner) refused a listing because
+/// its product broke one of the channel's rules.
+pub const RULES_ERROR_PREFIX: &str = "dermaga: ";
+
+/// A change made the product break the channel's rules: the listing becomes REJECTED with the
+/// broken rules named, a waiting push is dropped and nothing is queued; the delivery log keeps
+/// the refusal. The next change that makes it valid again queues a push as usual.
+async fn reject_for_rules(
+    db: &impl ConnectionTrait,
+    listing: &channel_listings::Model,
+    version: i32,
+    errors: &[String],
+) -> AppResult<()> {
+    let now = Utc::now();
+    let error = format!("{RULES_ERROR_PREFIX}{}", errors.join("; "));
+    outbox_jobs::Entity::update_many()
+        .col_expr(
+            outbox_jobs::Column::Status,
+            Expr::value(OutboxStatus::Superseded.to_string()),
+        )
+        .col_expr(outbox_jobs::Column::LastError, Expr::value(error.clone()))
+        .col_expr(outbox_jobs::Column::UpdatedAt, Expr::value(now))
+        .filter(outbox_jobs::Column::ListingId.eq(listing.id))
+        .filter(outbox_jobs::Column::Status.eq(OutboxStatus::Pending))
+        .exec(db)
+        .await?;
+    channel_listings::Entity::update_many()
+        .col_expr(
+            channel_listings::Column::Status,
+            Expr::value(ListingStatus::Rejected.to_string()),
+        )
+        .col_expr(
+            channel_listings::Column::LastError,
+            Expr::value(error.clone()),
+        )
+        .col_expr(channel_listings::Column::UpdatedAt, Expr::value(now))
+        .filter(channel_listings::Column::Id.eq(listing.id))
+        .exec(db)
+        .await?;
+    listing_deliveries::ActiveModel {
+        aggregator_id: Set(listing.aggregator_id),
+        listing_id: Set(listing.id),
+        job_id: Set(None),
+        product_version: Set(version),
+        attempt: Set(0),
+        http_status: Set(None),
+        duration_ms: Set(0),
+        outcome: Set("REJECTED".to_owned()),
+        error: Set(Some(error)),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
@@ -220,6 +319,37 @@ impl Snapshots {
         })
     }
 
+    /// The messages of the channel's rules the listing's product breaks now: the check
+    /// `publishProduct` makes.
+    fn broken_rules(&self, listing: &channel_listings::Model) -> Vec<String> {
+        let (Some(detail), Some(channel)) = (
+            self.products.get(&listing.product_id),
+            self.channels.get(&listing.channel_id),
+        ) else {
+            return Vec::new();
+        };
+        let Some(seller) = self.sellers.get(&detail.product.seller_id) else {
+            return Vec::new();
+        };
+        let slugs = category_slugs(&self.categories, detail.product.category_id);
+        let channel_category = self
+            .links
+            .get(&(listing.aggregator_id, listing.channel_id))
+            .and_then(|link| mapped_category(link, detail.product.category_id));
+        let candidate = Candidate::of(
+            detail,
+            seller,
+            listing.price_override,
+            &slugs,
+            channel_category.as_deref(),
+        );
+        rules_of(channel)
+            .check(&[], &candidate)
+            .into_iter()
+            .map(|error| error.message)
+            .collect()
+    }
+
     /// The event, payload and product version to push for a listing.
     fn payload(&self, listing: &channel_listings::Model) -> Option<(&'static str, Value, i32)> {
         let detail = self.products.get(&listing.product_id)?;
@@ -228,7 +358,7 @@ impl Snapshots {
         let channel = self.channels.get(&listing.channel_id)?;
         let link = self.links.get(&(listing.aggregator_id, listing.channel_id));
         let category = self.categories.get(&product.category_id);
-        let withdrawn = listing.status == ListingStatus::Unpublished
+        let withdrawn = (listing.status == ListingStatus::Unpublished && !listing.withdrawn)
             || product.status != ProductStatus::Active
             || seller.status != SellerStatus::Active;
         let event = if withdrawn {

@@ -19,6 +19,8 @@ const CLAIM: &str = "UPDATE outbox_jobs SET status = 'IN_FLIGHT', locked_until =
             OR (j.status = 'IN_FLIGHT' AND j.locked_until < ?)) \
           AND NOT EXISTS (SELECT 1 FROM outbox_jobs k WHERE k.listing_id = j.listing_id \
               AND k.id < j.id AND k.status IN ('PENDING', 'IN_FLIGHT')) \
+          AND NOT EXISTS (SELECT 1 FROM channel_listings l JOIN channels c ON c.id = l.channel_id \
+              WHERE l.id = j.listing_id AND NOT c.is_active) \
         ORDER BY j.run_at, j.id LIMIT ?";
 
 /// Claims up to `limit` due jobs for `lease`; each comes back with its attempt counted.

@@ -143,14 +143,19 @@ async fn delivered(
     else {
         return Ok(());
     };
-    let status = match (job.event_type.as_str(), listing.status) {
-        // Unpublished (or re-published) since this job was claimed: a newer job follows.
-        (_, ListingStatus::Unpublished) => ListingStatus::Unpublished,
-        (EVENT_DELETE, current) => current,
-        _ => ListingStatus::Live,
+    let (status, withdrawn) = match (job.event_type.as_str(), listing.status) {
+        // Unpublished by the aggregator since this job was claimed: a newer job follows.
+        (_, ListingStatus::Unpublished) if !listing.withdrawn => {
+            (ListingStatus::Unpublished, false)
+        }
+        // The partner took the listing down: the product was archived or unpublished, or its
+        // seller suspended. It comes back when they are active again (`outbox`).
+        (EVENT_DELETE, _) => (ListingStatus::Unpublished, true),
+        _ => (ListingStatus::Live, false),
     };
     let mut model: channel_listings::ActiveModel = listing.clone().into();
     model.status = Set(status);
+    model.withdrawn = Set(withdrawn);
     if external_id.is_some() {
         model.external_id = Set(external_id);
     }
@@ -240,8 +245,12 @@ async fn listing_update(
                 channel_listings::Column::Status,
                 Expr::value(status.to_string()),
             )
-            // An unpublished listing stays unpublished.
-            .filter(channel_listings::Column::Status.ne(ListingStatus::Unpublished));
+            // A listing the aggregator unpublished stays unpublished.
+            .filter(
+                sea_orm::Condition::any()
+                    .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
+                    .add(channel_listings::Column::Withdrawn.eq(true)),
+            );
     }
     update.exec(db).await?;
     Ok(())

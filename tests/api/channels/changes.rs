@@ -110,3 +110,90 @@ async fn a_price_override_replaces_every_variant_price_on_that_channel() {
     let job = pending_payload(&app).await;
     assert_eq!(job["product"]["variants"][0]["price"]["amount"], "17500");
 }
+
+/// Sets the price of the product's first variant.
+async fn set_price(app: &TestApp, tenant: &Tenant, product: &str, price: &str) {
+    let variant = app
+        .graphql(
+            "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
+            json!({ "id": product }),
+            token(&tenant.staff),
+        )
+        .await["data"]["managedProduct"]["variants"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = app
+        .graphql(
+            "mutation($input: UpdateProductVariantInput!) { updateProductVariant(input: $input) {
+                variant { id } userErrors { code } } }",
+            json!({ "input": { "id": variant, "price": price } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert!(
+        body["data"]["updateProductVariant"]["variant"].is_object(),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_change_that_breaks_the_rules_rejects_the_listing_and_queues_nothing() {
+    let app = quiet_app().await;
+    let tenant = app.tenant("rulebreak").await;
+    let (channel, _) = register_channel(
+        &app,
+        "rulebreak",
+        "https://p.example.com/h",
+        json!({ "maxTitleLength": 20, "minPrice": 1000 }),
+    )
+    .await;
+    enable_channel(&app, &tenant, &channel, json!({})).await;
+    let product = product(&app, &tenant, "Keripik").await;
+    let listing_id = publish_on(&app, &tenant, &product, &channel).await;
+    done(&app).await;
+
+    crate::catalogue::retitle(
+        &app,
+        &tenant,
+        &product,
+        "Keripik Tempe Sanan Pedas Manis Malang",
+    )
+    .await;
+    let rejected = listing(&app, &tenant.staff, &listing_id).await;
+    assert_eq!(rejected["status"], "REJECTED", "{rejected}");
+    let error = rejected["lastError"].as_str().unwrap();
+    assert!(error.starts_with("dermaga: "), "{error}");
+    assert!(error.contains("title is too long"), "{error}");
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 0);
+
+    // Valid again: queued as usual.
+    crate::catalogue::retitle(&app, &tenant, &product, "Keripik Pedas").await;
+    let pending = listing(&app, &tenant.staff, &listing_id).await;
+    assert_eq!(pending["status"], "PENDING", "{pending}");
+    assert!(pending["lastError"].is_null(), "{pending}");
+    assert_eq!(
+        pending_payload(&app).await["product"]["title"],
+        "Keripik Pedas"
+    );
+
+    // A price under the minimum drops the waiting push too.
+    set_price(&app, &tenant, &product, "500").await;
+    let rejected = listing(&app, &tenant.staff, &listing_id).await;
+    assert_eq!(rejected["status"], "REJECTED", "{rejected}");
+    assert!(
+        rejected["lastError"]
+            .as_str()
+            .unwrap()
+            .contains("minimum of 1000 IDR"),
+        "{rejected}"
+    );
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 0);
+
+    set_price(&app, &tenant, &product, "12000").await;
+    assert_eq!(
+        listing(&app, &tenant.staff, &listing_id).await["status"],
+        "PENDING"
+    );
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 1);
+}

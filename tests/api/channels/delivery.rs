@@ -379,3 +379,133 @@ async fn a_dead_partner_does_not_hold_up_the_others() {
         "at most two at a time per channel"
     );
 }
+
+const SUSPEND: &str = "mutation($id: ID!) { suspendSeller(input: { id: $id, reason: \"audit\" }) {
+    seller { status } userErrors { code } } }";
+const REACTIVATE: &str = "mutation($id: ID!) { reactivateSeller(input: { id: $id }) {
+    seller { status } userErrors { code } } }";
+
+#[tokio::test]
+async fn an_archived_product_ends_unpublished_with_its_history() {
+    let partner = Partner::start().await;
+    let app = delivering_app(&[]).await;
+    let (tenant, product, listing_id, _) = published(&app, &partner, "archived").await;
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+
+    let body = app
+        .graphql(
+            "mutation($input: ArchiveProductInput!) { archiveProduct(input: $input) {
+                product { status } userErrors { code } } }",
+            json!({ "input": { "id": product } }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["archiveProduct"]["product"]["status"], "ARCHIVED",
+        "{body}"
+    );
+    let gone = wait_until_status(&app, &tenant.staff, &listing_id, "UNPUBLISHED").await;
+    assert_eq!(partner.received().len(), 2);
+    assert_eq!(
+        partner.received()[1].header("x-dermaga-event"),
+        "listing.delete"
+    );
+    assert!(gone["deliveredAt"].is_string(), "{gone}");
+    let history = deliveries(&app, &tenant.staff, &listing_id).await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert!(history.iter().all(|d| d["outcome"] == "DELIVERED"));
+}
+
+#[tokio::test]
+async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated() {
+    let partner = Partner::start().await;
+    let app = delivering_app(&[]).await;
+    let (tenant, _product, listing_id, _) = published(&app, &partner, "suspended").await;
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+
+    let body = app
+        .graphql(
+            SUSPEND,
+            json!({ "id": tenant.seller_id }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["suspendSeller"]["seller"]["status"], "SUSPENDED",
+        "{body}"
+    );
+    wait_until_status(&app, &tenant.staff, &listing_id, "UNPUBLISHED").await;
+    assert_eq!(
+        partner.received()[1].header("x-dermaga-event"),
+        "listing.delete"
+    );
+
+    let body = app
+        .graphql(
+            REACTIVATE,
+            json!({ "id": tenant.seller_id }),
+            token(&tenant.staff),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["reactivateSeller"]["seller"]["status"], "ACTIVE",
+        "{body}"
+    );
+    let back = wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    assert!(back["lastError"].is_null(), "{back}");
+    let received = partner.received();
+    assert_eq!(received.len(), 3);
+    assert_eq!(received[2].header("x-dermaga-event"), "listing.upsert");
+    assert!(received[2].body["product"]["variants"][0]["stock"].as_i64() > Some(0));
+    assert_eq!(deliveries(&app, &tenant.staff, &listing_id).await.len(), 3);
+}
+
+#[tokio::test]
+async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
+    let partner = Partner::start().await;
+    let app = delivering_app(&[]).await;
+    let (tenant, product, listing_id, _) = published(&app, &partner, "paused").await;
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let channel = app
+        .graphql("{ channels { id } }", json!({}), token(&tenant.admin))
+        .await["data"]["channels"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.admin().await;
+    let body = app
+        .graphql(
+            "mutation($id: ID!) { deactivateChannel(input: { id: $id }) { channel { isActive } } }",
+            json!({ "id": channel }),
+            token(&admin),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["deactivateChannel"]["channel"]["isActive"], false,
+        "{body}"
+    );
+    set_stock(&app, &tenant, &product, 3).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        partner.received().len(),
+        1,
+        "nothing goes to a deactivated channel"
+    );
+    assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 1);
+
+    app.graphql(
+        "mutation($id: ID!) { reactivateChannel(input: { id: $id }) { channel { isActive } } }",
+        json!({ "id": channel }),
+        token(&admin),
+    )
+    .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().len() < 2 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the waiting push never went out"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+}

@@ -210,6 +210,13 @@ pub async fn enable(
     };
     let channel = find(db, channel_id).await?;
     let mut errors = Vec::new();
+    if !channel.is_active {
+        errors.push(FieldError::new(
+            &["input", "channelId"],
+            FieldErrorCode::Invalid,
+            "this channel is deactivated by the platform and can't be enabled",
+        ));
+    }
     match (setup.stock_share_percent, setup.stock_buffer) {
         (Some(_), Some(_)) => errors.push(FieldError::new(
             &["input", "stockBuffer"],
@@ -361,4 +368,176 @@ fn random_token() -> String {
     use base64::Engine;
     let bytes: [u8; 32] = rand::random();
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// What `updateChannel` changes; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelChanges {
+    pub name: Option<String>,
+    /// `Some("")` removes the webhook (a pull-feed-only channel).
+    pub webhook_url: Option<String>,
+    pub rules: Option<ChannelRules>,
+}
+
+fn require_platform_admin(caller: &AuthUser) -> AppResult<()> {
+    if caller.role == Role::PlatformAdmin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Changes a channel's name, webhook URL or rules, with registration's validation (platform
+/// admins only). New rules apply to every later change of its listings.
+#[tracing::instrument(skip(db, changes))]
+pub async fn update(
+    db: &sea_orm::DatabaseConnection,
+    caller: &AuthUser,
+    allow_private_webhooks: bool,
+    id: i64,
+    changes: ChannelChanges,
+) -> AppResult<channels::Model> {
+    require_platform_admin(caller)?;
+    let channel = find(db, id).await?;
+    let mut errors = Vec::new();
+    let mut model: channels::ActiveModel = channel.clone().into();
+    if let Some(name) = &changes.name {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            errors.push(FieldError::new(
+                &["input", "name"],
+                FieldErrorCode::Blank,
+                "must be 1 to 200 characters",
+            ));
+        }
+        model.name = Set(name.to_owned());
+    }
+    if let Some(raw) = &changes.webhook_url {
+        if raw.trim().is_empty() {
+            model.webhook_url = Set(None);
+        } else {
+            match WebhookUrl::parse(&["input", "webhookUrl"], raw, allow_private_webhooks) {
+                Ok(url) => model.webhook_url = Set(Some(url.into_inner())),
+                Err(error) => errors.push(error),
+            }
+        }
+    }
+    if let Some(rules) = &changes.rules {
+        if let Some(min) = rules.min_price
+            && min < 0
+        {
+            errors.push(FieldError::new(
+                &["input", "rules", "minPrice"],
+                FieldErrorCode::TooSmall,
+                "can't be negative",
+            ));
+        }
+        model.rules = Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?);
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    model.updated_at = Set(Utc::now());
+    let txn = crate::db::begin_write(db).await?;
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        AuditEntry {
+            aggregator_id: None,
+            action: "channel.updated",
+            entity_type: "Channel",
+            entity_id: updated.id,
+            changes: json!({
+                "name": changes.name.as_ref().map(|_| &updated.name),
+                "webhookUrl": changes.webhook_url.as_ref().map(|_| &updated.webhook_url),
+                "rules": changes.rules.as_ref().map(|_| &updated.rules),
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deactivates or reactivates a channel (platform admins only). While deactivated it can't
+/// be enabled or published to, its feeds answer 404 and its pending jobs wait.
+#[tracing::instrument(skip(db))]
+pub async fn set_active(
+    db: &sea_orm::DatabaseConnection,
+    caller: &AuthUser,
+    id: i64,
+    active: bool,
+) -> AppResult<channels::Model> {
+    require_platform_admin(caller)?;
+    let channel = find(db, id).await?;
+    if channel.is_active == active {
+        return Err(AppError::Conflict(FieldError::new(
+            &["id"],
+            FieldErrorCode::Conflict,
+            if active {
+                "the channel is already active"
+            } else {
+                "the channel is already deactivated"
+            },
+        )));
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let mut model: channels::ActiveModel = channel.into();
+    model.is_active = Set(active);
+    model.updated_at = Set(Utc::now());
+    let updated = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        AuditEntry {
+            aggregator_id: None,
+            action: if active {
+                "channel.reactivated"
+            } else {
+                "channel.deactivated"
+            },
+            entity_type: "Channel",
+            entity_id: updated.id,
+            changes: json!({ "isActive": active }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Issues a new signing secret (platform admins only); returned this once. Deliveries from
+/// now on are signed with it.
+#[tracing::instrument(skip(db))]
+pub async fn rotate_secret(
+    db: &sea_orm::DatabaseConnection,
+    caller: &AuthUser,
+    id: i64,
+) -> AppResult<RegisteredChannel> {
+    require_platform_admin(caller)?;
+    let channel = find(db, id).await?;
+    let signing_secret = format!("whsec_{}", random_token());
+    let txn = crate::db::begin_write(db).await?;
+    let mut model: channels::ActiveModel = channel.into();
+    model.signing_secret = Set(signing_secret.clone());
+    model.updated_at = Set(Utc::now());
+    let channel = model.update(&txn).await?;
+    audit::record(
+        &txn,
+        Some(caller),
+        AuditEntry {
+            aggregator_id: None,
+            action: "channel.secret_rotated",
+            entity_type: "Channel",
+            entity_id: channel.id,
+            changes: json!({}),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(RegisteredChannel {
+        channel,
+        signing_secret,
+    })
 }

@@ -3,7 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{FieldError, FieldErrorCode};
+use crate::{
+    error::{FieldError, FieldErrorCode},
+    service::catalogue::ProductDetail,
+};
 
 /// What a channel demands of a listing, stored as the channel's `rules` JSON.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +47,39 @@ pub struct Candidate<'a> {
     pub seller_halal_cert: Option<&'a str>,
     pub seller_pirt: Option<&'a str>,
     pub channel_category: Option<&'a str>,
+}
+
+impl<'a> Candidate<'a> {
+    /// What publishing and every later change check: the product as it is now, its lowest
+    /// price (the listing's override when it has one), its category and its seller.
+    pub fn of(
+        detail: &'a ProductDetail,
+        seller: &'a entity::sellers::Model,
+        price_override: Option<i64>,
+        category_slugs: &'a [String],
+        channel_category: Option<&'a str>,
+    ) -> Self {
+        let lowest_price = price_override.unwrap_or_else(|| {
+            detail
+                .variants
+                .iter()
+                .map(|variant| variant.price)
+                .min()
+                .unwrap_or(0)
+        });
+        Self {
+            title: &detail.product.title,
+            description: &detail.product.description,
+            image_count: detail.images.len(),
+            lowest_price,
+            category_slugs,
+            halal_certified: detail.product.halal_certified,
+            seller_nib: seller.nib.as_deref(),
+            seller_halal_cert: seller.halal_cert_no.as_deref(),
+            seller_pirt: seller.pirt_no.as_deref(),
+            channel_category,
+        }
+    }
 }
 
 impl ChannelRules {
