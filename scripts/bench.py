@@ -247,7 +247,6 @@ def main():
     ]
     results["peak_rss_mib"]["uncached"] = server.stop()
 
-    by_name = {scenario["scenario"][:3]: scenario for scenario in results["scenarios"]}
     results["cached_page_to_healthz_ratio"] = cached["requests_per_second"] / health["requests_per_second"]
     large_search = next(s for s in results["scenarios"] if s["scenario"].startswith(f"(c) search at {PRODUCTS}"))
     results["search_p50_ratio_large_to_small"] = large_search["p50_ms"] / small_search["p50_ms"]
@@ -256,7 +255,6 @@ def main():
     print(f"(c) p50 at {PRODUCTS} / at {SMALL_PRODUCTS}: {results['search_p50_ratio_large_to_small']:.2f}")
     print(f"peak resident memory (MiB): {results['peak_rss_mib']}")
     print(f"errors: {results['errors']}")
-    del by_name
     with open(OUT, "w") as out:
         json.dump(results, out, indent=2)
     print(f"bench: wrote {OUT}")

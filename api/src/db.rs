@@ -5,8 +5,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbErr, SqliteTransactionMode, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait,
 };
 use secrecy::ExposeSecret;
 
@@ -68,4 +68,42 @@ pub async fn begin_write<C: TransactionTrait>(db: &C) -> Result<C::Transaction, 
         ..TransactionOptions::default()
     })
     .await
+}
+
+/// Raw SQL written with `?` placeholders, in the backend's own spelling (`$1…` on PostgreSQL).
+pub fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut numbered = String::with_capacity(sql.len() + 8);
+            let mut index = 0;
+            for ch in sql.chars() {
+                if ch == '?' {
+                    index += 1;
+                    numbered.push_str(&format!("${index}"));
+                } else {
+                    numbered.push(ch);
+                }
+            }
+            numbered
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_placeholders_are_numbered() {
+        let stmt = statement(
+            DbBackend::Postgres,
+            "a = ? AND b = ?",
+            vec![1.into(), 2.into()],
+        );
+        assert_eq!(stmt.sql, "a = $1 AND b = $2");
+        let stmt = statement(DbBackend::Sqlite, "a = ?", vec![1.into()]);
+        assert_eq!(stmt.sql, "a = ?");
+    }
 }

@@ -334,13 +334,7 @@ impl ChannelMutation {
         ctx: &Context<'_>,
         input: ChannelIdInput,
     ) -> async_graphql::Result<ChannelPayload> {
-        let (app, caller) = (app(ctx)?, user(ctx)?);
-        let result = async {
-            let id = parse_id(&input.id, "Channel", "id")?;
-            service::set_active(&app.db, caller, id, false).await
-        }
-        .await;
-        channel_payload(result)
+        set_active(ctx, input, false).await
     }
 
     /// Puts a deactivated channel back in service (platform admins); waiting deliveries go out.
@@ -350,13 +344,7 @@ impl ChannelMutation {
         ctx: &Context<'_>,
         input: ChannelIdInput,
     ) -> async_graphql::Result<ChannelPayload> {
-        let (app, caller) = (app(ctx)?, user(ctx)?);
-        let result = async {
-            let id = parse_id(&input.id, "Channel", "id")?;
-            service::set_active(&app.db, caller, id, true).await
-        }
-        .await;
-        channel_payload(result)
+        set_active(ctx, input, true).await
     }
 
     /// Issues a new signing secret (platform admins), shown this once.
@@ -407,6 +395,21 @@ impl ChannelMutation {
             },
         })
     }
+}
+
+/// `deactivateChannel` / `reactivateChannel`.
+async fn set_active(
+    ctx: &Context<'_>,
+    input: ChannelIdInput,
+    active: bool,
+) -> async_graphql::Result<ChannelPayload> {
+    let (app, caller) = (app(ctx)?, user(ctx)?);
+    let result = async {
+        let id = parse_id(&input.id, "Channel", "id")?;
+        service::set_active(&app.db, caller, id, active).await
+    }
+    .await;
+    channel_payload(result)
 }
 
 async fn enable(

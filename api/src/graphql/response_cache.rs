@@ -185,9 +185,10 @@ impl PerRequest {
         ctx: &ExtensionContext<'_>,
         operation_name: Option<&str>,
         plan: Plan,
-        fingerprint: &str,
+        fingerprint: String,
         next: NextExecute<'_>,
     ) -> Response {
+        let fingerprint = fingerprint.as_str();
         // Read before executing: a write that commits meanwhile moves the version on, so a
         // response that may predate it is stored under a version no later lookup accepts.
         let version = match plan.looked_up {
@@ -313,8 +314,8 @@ impl Extension for PerRequest {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let plan = self.plan().clone();
-        match (plan.kind, plan.fingerprint.clone()) {
+        let mut plan = self.plan().clone();
+        match (plan.kind, plan.fingerprint.take()) {
             (Some(OperationType::Mutation), _) => {
                 let response = next.run(ctx, operation_name).await;
                 if plan.changes_catalogue {
@@ -326,7 +327,7 @@ impl Extension for PerRequest {
                 response
             }
             (Some(OperationType::Query), Some(fingerprint)) => {
-                self.cached_query(ctx, operation_name, plan.clone(), &fingerprint, next)
+                self.cached_query(ctx, operation_name, plan, fingerprint, next)
                     .await
             }
             _ => next.run(ctx, operation_name).await,
@@ -369,7 +370,7 @@ fn variables_json(variables: &Variables) -> serde_json::Value {
     serde_json::to_value(variables).unwrap_or(serde_json::Value::Null)
 }
 
-pub fn cache_header(value: &'static str) -> http::HeaderMap {
+fn cache_header(value: &'static str) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-cache", http::HeaderValue::from_static(value));
     headers

@@ -11,36 +11,15 @@
 //! The clock is always the last lock a writer takes, and only clock holders touch
 //! `catalogue_changes` rows, so the log adds no deadlock between writers.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, Value};
 
-use crate::error::AppResult;
+use crate::{db::statement, error::AppResult};
 
 /// A position in the log: the tick and product id of the last change seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct LogPosition {
     pub seq: i64,
     pub product_id: i64,
-}
-
-/// Writes SQL with `?` placeholders in the backend's own spelling.
-fn statement(backend: DbBackend, sql: &str, values: Vec<Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut numbered = String::with_capacity(sql.len() + 8);
-            let mut index = 0;
-            for ch in sql.chars() {
-                if ch == '?' {
-                    index += 1;
-                    numbered.push_str(&format!("${index}"));
-                } else {
-                    numbered.push(ch);
-                }
-            }
-            numbered
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }
 
 /// Advances the clock; the row stays locked until the caller's transaction ends.
@@ -160,21 +139,4 @@ pub async fn changes_after(
             })
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn postgres_placeholders_are_numbered() {
-        let stmt = statement(
-            DbBackend::Postgres,
-            "a = ? AND b = ?",
-            vec![1.into(), 2.into()],
-        );
-        assert_eq!(stmt.sql, "a = $1 AND b = $2");
-        let stmt = statement(DbBackend::Sqlite, "a = ?", vec![1.into()]);
-        assert_eq!(stmt.sql, "a = ?");
-    }
 }

@@ -2,7 +2,7 @@
 //! transport can stream them, authorised by the feed token issued when the channel was enabled.
 
 use entity::{
-    aggregator_channels, aggregators, channel_listings, channels,
+    aggregators, channel_listings, channels,
     enums::{ListingStatus, ProductStatus, SellerStatus},
     products,
 };
@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::{
     catalogue::with_details,
     catalogue_batches,
-    channels::{StockAllocation, hash_token},
+    channels::{StockAllocation, hash_token, link},
 };
 use crate::error::{AppError, AppResult};
 
@@ -63,10 +63,7 @@ pub async fn authorise(
         .one(db)
         .await?
         .ok_or_else(not_found)?;
-    let link = aggregator_channels::Entity::find()
-        .filter(aggregator_channels::Column::AggregatorId.eq(aggregator.id))
-        .filter(aggregator_channels::Column::ChannelId.eq(channel.id))
-        .one(db)
+    let link = link(db, aggregator.id, channel.id)
         .await?
         .ok_or_else(not_found)?;
     if !constant_time_eq(

@@ -12,8 +12,8 @@ use entity::{
     listing_deliveries, outbox_jobs, products,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, Set,
+    Statement,
     sea_query::{Expr, OnConflict},
 };
 use serde_json::{Value, json};
@@ -292,13 +292,7 @@ impl Snapshots {
                 .filter_map(|category| category.parent_id),
         );
         categories.extend(catalogue_batches::categories(db, &parent_ids).await?);
-        let channels = channels::Entity::find()
-            .filter(channels::Column::Id.is_in(channel_ids.clone()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|channel| (channel.id, channel))
-            .collect();
+        let channels = super::channels::by_ids(db, &channel_ids).await?;
         let links = aggregator_channels::Entity::find()
             .filter(aggregator_channels::Column::ChannelId.is_in(channel_ids))
             .filter(aggregator_channels::Column::AggregatorId.is_in(aggregator_ids))
@@ -434,25 +428,4 @@ pub fn category_slugs(
 fn unique(ids: impl Iterator<Item = i64>) -> Vec<i64> {
     let set: HashSet<i64> = ids.collect();
     set.into_iter().collect()
-}
-
-/// `?` placeholders in the backend's spelling (`$1…` on PostgreSQL).
-pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut numbered = String::with_capacity(sql.len() + 8);
-            let mut index = 0;
-            for ch in sql.chars() {
-                if ch == '?' {
-                    index += 1;
-                    numbered.push_str(&format!("${index}"));
-                } else {
-                    numbered.push(ch);
-                }
-            }
-            numbered
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
 }

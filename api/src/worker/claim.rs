@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use entity::outbox_jobs;
 use sea_orm::{ConnectionTrait, DbBackend, EntityTrait};
 
-use crate::{error::AppResult, service::outbox::statement};
+use crate::{db::statement, error::AppResult};
 
 const CLAIM: &str = "UPDATE outbox_jobs SET status = 'IN_FLIGHT', locked_until = ?, \
      attempts = attempts + 1, updated_at = ? \

@@ -18,9 +18,7 @@ use sea_orm::{
 
 use super::deliver::Outcome;
 use crate::{
-    config::WorkerSettings,
-    error::AppResult,
-    service::outbox::{EVENT_DELETE, statement},
+    config::WorkerSettings, db::statement, error::AppResult, service::outbox::EVENT_DELETE,
 };
 
 /// Records an attempt; returns the listing's status afterwards when this worker still owned

@@ -11,16 +11,7 @@ async fn forged_foreign_and_mismatched_cursors_are_refused() {
     let app = spawn_app().await;
     let tenant = app.tenant("bad-cursors").await;
     create(&app, &tenant, &tenant.seller_id, Spec::default()).await;
-    create(
-        &app,
-        &tenant,
-        &tenant.seller_id,
-        Spec {
-            title: "Kedua",
-            ..Spec::default()
-        },
-    )
-    .await;
+    create(&app, &tenant, &tenant.seller_id, Spec::titled("Kedua")).await;
     let first = products(&app, json!({ "first": 1, "sort": "PRICE_ASC" })).await;
     let price_cursor = first["data"]["products"]["pageInfo"]["endCursor"].clone();
     let sellers_cursor = URL_SAFE_NO_PAD.encode("gid://dermaga/Seller/1");

@@ -13,16 +13,7 @@ async fn only_active_products_of_active_sellers_are_public() {
         .onboard_seller(&tenant.staff, "Batik Bu Tini", "0813-1111-2222")
         .await;
     let seller = tenant.seller_id.as_str();
-    create(
-        &app,
-        &tenant,
-        seller,
-        Spec {
-            title: "Aktif",
-            ..Spec::default()
-        },
-    )
-    .await;
+    create(&app, &tenant, seller, Spec::titled("Aktif")).await;
     create(
         &app,
         &tenant,
@@ -34,27 +25,9 @@ async fn only_active_products_of_active_sellers_are_public() {
         },
     )
     .await;
-    let archived = create(
-        &app,
-        &tenant,
-        seller,
-        Spec {
-            title: "Arsip",
-            ..Spec::default()
-        },
-    )
-    .await;
+    let archived = create(&app, &tenant, seller, Spec::titled("Arsip")).await;
     archive(&app, &tenant, &archived).await;
-    let suspended = create(
-        &app,
-        &tenant,
-        &other_seller,
-        Spec {
-            title: "Ditangguhkan",
-            ..Spec::default()
-        },
-    )
-    .await;
+    let suspended = create(&app, &tenant, &other_seller, Spec::titled("Ditangguhkan")).await;
     suspend_seller(&app, &tenant, &other_seller).await;
 
     let body = products(&app, json!({})).await;
@@ -165,11 +138,7 @@ async fn filters_narrow_the_catalogue() {
         &app,
         &tenant,
         semarang,
-        Spec {
-            title: "Keripik Murah",
-            prices: &[5000],
-            ..Spec::default()
-        },
+        Spec::priced("Keripik Murah", &[5000]),
     )
     .await;
     create(
@@ -256,28 +225,8 @@ async fn sorts_order_by_cheapest_variant_and_by_newest() {
         },
     )
     .await;
-    create(
-        &app,
-        &tenant,
-        seller,
-        Spec {
-            title: "Mahal",
-            prices: &[50000],
-            ..Spec::default()
-        },
-    )
-    .await;
-    create(
-        &app,
-        &tenant,
-        seller,
-        Spec {
-            title: "Murah",
-            prices: &[10000],
-            ..Spec::default()
-        },
-    )
-    .await;
+    create(&app, &tenant, seller, Spec::priced("Mahal", &[50000])).await;
+    create(&app, &tenant, seller, Spec::priced("Murah", &[10000])).await;
 
     let asc = products(&app, json!({ "sort": "PRICE_ASC" })).await;
     assert_eq!(titles(&asc), ["Murah", "Sedang", "Mahal"], "{asc}");

@@ -46,6 +46,25 @@ impl Default for Spec<'_> {
     }
 }
 
+impl<'a> Spec<'a> {
+    /// The default product with this title.
+    pub fn titled(title: &'a str) -> Self {
+        Self {
+            title,
+            ..Self::default()
+        }
+    }
+
+    /// The default product with this title and these variant prices.
+    pub fn priced(title: &'a str, prices: &'a [i64]) -> Self {
+        Self {
+            title,
+            prices,
+            ..Self::default()
+        }
+    }
+}
+
 fn token(session: &Session) -> Option<&str> {
     Some(session.access_token.as_str())
 }

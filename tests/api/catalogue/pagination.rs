@@ -30,11 +30,7 @@ async fn paging_while_the_catalogue_changes_never_repeats_or_skips_a_product() {
                 &app,
                 &tenant,
                 &tenant.seller_id,
-                Spec {
-                    title: &title,
-                    prices: &price,
-                    ..Spec::default()
-                },
+                Spec::priced(&title, &price),
             )
             .await,
         );
@@ -48,11 +44,7 @@ async fn paging_while_the_catalogue_changes_never_repeats_or_skips_a_product() {
                 &app,
                 &tenant,
                 &tenant.seller_id,
-                Spec {
-                    title: &title,
-                    prices: &price,
-                    ..Spec::default()
-                },
+                Spec::priced(&title, &price),
             )
             .await,
         );
@@ -71,11 +63,7 @@ async fn paging_while_the_catalogue_changes_never_repeats_or_skips_a_product() {
                 &app,
                 &tenant,
                 &tenant.seller_id,
-                Spec {
-                    title: &title,
-                    prices: &[17250],
-                    ..Spec::default()
-                },
+                Spec::priced(&title, &[17250]),
             )
             .await;
             if let Some(id) = doomed.pop() {
@@ -121,11 +109,7 @@ async fn cursors_are_opaque_and_resume_exactly() {
             &app,
             &tenant,
             &tenant.seller_id,
-            Spec {
-                title: &title,
-                prices: &[10000],
-                ..Spec::default()
-            },
+            Spec::priced(&title, &[10000]),
         )
         .await;
     }

@@ -86,16 +86,7 @@ async fn search_pages_through_ranked_results_without_repeats() {
     let tenant = app.tenant("search-pages").await;
     for index in 0..7 {
         let title = format!("Keripik Singkong Rasa {index}");
-        create(
-            &app,
-            &tenant,
-            &tenant.seller_id,
-            Spec {
-                title: &title,
-                ..Spec::default()
-            },
-        )
-        .await;
+        create(&app, &tenant, &tenant.seller_id, Spec::titled(&title)).await;
     }
     let mut seen = Vec::new();
     let mut after = serde_json::Value::Null;

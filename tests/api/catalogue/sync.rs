@@ -94,18 +94,7 @@ async fn a_first_sync_copies_the_catalogue_and_later_ones_fetch_only_the_changes
     let mut ids = Vec::new();
     for index in 0..5 {
         let title = format!("Produk {index}");
-        ids.push(
-            create(
-                &app,
-                &tenant,
-                seller,
-                Spec {
-                    title: &title,
-                    ..Spec::default()
-                },
-            )
-            .await,
-        );
+        ids.push(create(&app, &tenant, seller, Spec::titled(&title)).await);
     }
     let draft = create(
         &app,
@@ -118,16 +107,7 @@ async fn a_first_sync_copies_the_catalogue_and_later_ones_fetch_only_the_changes
         },
     )
     .await;
-    let honey = create(
-        &app,
-        &tenant,
-        &other_seller,
-        Spec {
-            title: "Madu",
-            ..Spec::default()
-        },
-    )
-    .await;
+    let honey = create(&app, &tenant, &other_seller, Spec::titled("Madu")).await;
 
     let mut local = LocalCopy::default();
     let pages = local.sync(&app, 3).await;
@@ -145,16 +125,7 @@ async fn a_first_sync_copies_the_catalogue_and_later_ones_fetch_only_the_changes
     retitle(&app, &tenant, &ids[0], "Produk Nol Baru").await;
     archive(&app, &tenant, &ids[1]).await;
     suspend_seller(&app, &tenant, &other_seller).await;
-    let fresh = create(
-        &app,
-        &tenant,
-        seller,
-        Spec {
-            title: "Baru",
-            ..Spec::default()
-        },
-    )
-    .await;
+    let fresh = create(&app, &tenant, seller, Spec::titled("Baru")).await;
 
     let pages = local.sync(&app, 100).await;
     let changes = pages[0]["changes"].as_array().unwrap();
@@ -187,18 +158,7 @@ async fn an_old_token_sees_every_later_change_even_under_concurrent_writes() {
     let mut ids = Vec::new();
     for index in 0..10 {
         let title = format!("Awal {index}");
-        ids.push(
-            create(
-                &app,
-                &tenant,
-                &tenant.seller_id,
-                Spec {
-                    title: &title,
-                    ..Spec::default()
-                },
-            )
-            .await,
-        );
+        ids.push(create(&app, &tenant, &tenant.seller_id, Spec::titled(&title)).await);
     }
     let mut early = LocalCopy::default();
     early.sync(&app, 4).await;
@@ -213,16 +173,7 @@ async fn an_old_token_sees_every_later_change_even_under_concurrent_writes() {
             tokio::spawn(async move {
                 for round in 0..6 {
                     let title = format!("Penulis {writer} putaran {round}");
-                    create(
-                        &app,
-                        &tenant,
-                        &tenant.seller_id,
-                        Spec {
-                            title: &title,
-                            ..Spec::default()
-                        },
-                    )
-                    .await;
+                    create(&app, &tenant, &tenant.seller_id, Spec::titled(&title)).await;
                     let target = &ids[(writer * 3 + round) % ids.len()];
                     if writer == 2 && round % 3 == 0 {
                         archive(&app, &tenant, target).await;

@@ -39,29 +39,8 @@ async fn price_and_image_changes_queue_the_new_snapshot() {
     let product = product(&app, &tenant, "Keripik").await;
     publish_on(&app, &tenant, &product, &channel).await;
     done(&app).await;
-    let variant = app
-        .graphql(
-            "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
-            json!({ "id": product }),
-            token(&tenant.staff),
-        )
-        .await["data"]["managedProduct"]["variants"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
 
-    let body = app
-        .graphql(
-            "mutation($input: UpdateProductVariantInput!) { updateProductVariant(input: $input) {
-                variant { id } userErrors { code } } }",
-            json!({ "input": { "id": variant, "price": "21000" } }),
-            token(&tenant.staff),
-        )
-        .await;
-    assert!(
-        body["data"]["updateProductVariant"]["variant"].is_object(),
-        "{body}"
-    );
+    set_price(&app, &tenant, &product, "21000").await;
     let payload = pending_payload(&app).await;
     assert_eq!(
         payload["product"]["variants"][0]["price"]["amount"],
@@ -113,16 +92,7 @@ async fn a_price_override_replaces_every_variant_price_on_that_channel() {
 
 /// Sets the price of the product's first variant.
 async fn set_price(app: &TestApp, tenant: &Tenant, product: &str, price: &str) {
-    let variant = app
-        .graphql(
-            "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
-            json!({ "id": product }),
-            token(&tenant.staff),
-        )
-        .await["data"]["managedProduct"]["variants"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let variant = first_variant(app, tenant, product).await;
     let body = app
         .graphql(
             "mutation($input: UpdateProductVariantInput!) { updateProductVariant(input: $input) {

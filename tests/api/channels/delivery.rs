@@ -15,12 +15,16 @@ async fn published(
     partner: &Partner,
     slug: &str,
 ) -> (Tenant, String, String, String) {
-    let tenant = app.tenant(slug).await;
-    let (channel, secret) = register_channel(app, slug, &partner.url, json!({})).await;
-    enable_channel(app, &tenant, &channel, json!({})).await;
-    let product = product(app, &tenant, "Keripik Tempe Sanan").await;
+    let (tenant, channel, product, secret) = enabled_product(app, slug, &partner.url).await;
     let listing = publish_on(app, &tenant, &product, &channel).await;
     (tenant, product, listing, secret)
+}
+
+/// [`published`], then waits until the listing is LIVE.
+async fn live(app: &TestApp, partner: &Partner, slug: &str) -> (Tenant, String, String, String) {
+    let published = published(app, partner, slug).await;
+    wait_until_status(app, &published.0.staff, &published.2, "LIVE").await;
+    published
 }
 
 async fn deliveries(app: &TestApp, session: &Session, listing: &str) -> Vec<Value> {
@@ -123,8 +127,7 @@ async fn a_client_error_is_rejected_without_retry_until_retry_listing() {
 async fn retry_listing_refuses_a_listing_that_is_not_failed() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, _, listing_id, _) = published(&app, &partner, "notfailed").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, _, listing_id, _) = live(&app, &partner, "notfailed").await;
     let body = app
         .graphql(
             "mutation($input: RetryListingInput!) { retryListing(input: $input) {
@@ -203,8 +206,7 @@ async fn a_partner_that_never_recovers_leaves_the_listing_failed() {
 async fn every_delivery_is_signed_and_the_signature_verifies() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, product, listing_id, secret) = published(&app, &partner, "signed").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (_, product, listing_id, secret) = live(&app, &partner, "signed").await;
 
     let delivery = &partner.received()[0];
     let timestamp = delivery.header("x-dermaga-timestamp");
@@ -268,8 +270,7 @@ async fn rapid_successive_changes_arrive_in_order_and_coalesced() {
 async fn the_product_shows_its_listings() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, product, listing_id, _) = published(&app, &partner, "shows").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, product, listing_id, _) = live(&app, &partner, "shows").await;
     let body = app
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { channelListings { id status channel { code } } } }",
@@ -295,8 +296,7 @@ async fn the_product_shows_its_listings() {
 async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, product, listing_id, _) = published(&app, &partner, "withdrawn").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, product, listing_id, _) = live(&app, &partner, "withdrawn").await;
 
     let body = app
         .graphql(
@@ -310,14 +310,7 @@ async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
         body["data"]["unpublishProduct"]["listings"][0]["status"], "UNPUBLISHED",
         "{body}"
     );
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while partner.received().len() < 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no withdrawal arrived"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_received(&partner, 2, "no withdrawal arrived").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let withdrawal = &partner.received()[1];
@@ -389,8 +382,7 @@ const REACTIVATE: &str = "mutation($id: ID!) { reactivateSeller(input: { id: $id
 async fn an_archived_product_ends_unpublished_with_its_history() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, product, listing_id, _) = published(&app, &partner, "archived").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, product, listing_id, _) = live(&app, &partner, "archived").await;
 
     let body = app
         .graphql(
@@ -420,8 +412,7 @@ async fn an_archived_product_ends_unpublished_with_its_history() {
 async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, _product, listing_id, _) = published(&app, &partner, "suspended").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, _product, listing_id, _) = live(&app, &partner, "suspended").await;
 
     let body = app
         .graphql(
@@ -464,8 +455,7 @@ async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated(
 async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
     let partner = Partner::start().await;
     let app = delivering_app(&[]).await;
-    let (tenant, product, listing_id, _) = published(&app, &partner, "paused").await;
-    wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
+    let (tenant, product, listing_id, _) = live(&app, &partner, "paused").await;
     let channel = app
         .graphql("{ channels { id } }", json!({}), token(&tenant.admin))
         .await["data"]["channels"][0]["id"]
@@ -499,13 +489,6 @@ async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
         token(&admin),
     )
     .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while partner.received().len() < 2 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the waiting push never went out"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_for_received(&partner, 2, "the waiting push never went out").await;
     wait_until_status(&app, &tenant.staff, &listing_id, "LIVE").await;
 }

@@ -107,6 +107,20 @@ pub async fn enable_channel(
         .to_owned()
 }
 
+/// A tenant (`slug`) whose aggregator enabled a new channel (code `slug`) and one ACTIVE
+/// product; returns the tenant, channel id, product id and signing secret.
+pub async fn enabled_product(
+    app: &TestApp,
+    slug: &str,
+    webhook_url: &str,
+) -> (Tenant, String, String, String) {
+    let tenant = app.tenant(slug).await;
+    let (channel, secret) = register_channel(app, slug, webhook_url, json!({})).await;
+    enable_channel(app, &tenant, &channel, json!({})).await;
+    let product = product(app, &tenant, "Keripik Tempe Sanan").await;
+    (tenant, channel, product, secret)
+}
+
 /// `publishProduct` as the tenant's staff; returns the payload.
 pub async fn publish(app: &TestApp, session: &Session, product_id: &str, channels: Value) -> Value {
     let body = app
@@ -173,6 +187,15 @@ pub async fn wait_for_listing(
     }
 }
 
+/// Polls until the partner has received at least `count` requests (at most 10 s).
+pub async fn wait_for_received(partner: &Partner, count: usize, what: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while partner.received().len() < count {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub async fn wait_until_status(app: &TestApp, session: &Session, id: &str, status: &str) -> Value {
     wait_for_listing(app, session, id, 20, |l| l["status"] == status).await
 }
@@ -191,8 +214,8 @@ pub async fn product(app: &TestApp, tenant: &Tenant, title: &str) -> String {
     .await
 }
 
-/// Sets the stock of the product's first variant.
-pub async fn set_stock(app: &TestApp, tenant: &Tenant, product_id: &str, stock: i32) {
+/// The id of the product's first variant.
+pub async fn first_variant(app: &TestApp, tenant: &Tenant, product_id: &str) -> String {
     let current = app
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
@@ -200,10 +223,15 @@ pub async fn set_stock(app: &TestApp, tenant: &Tenant, product_id: &str, stock: 
             token(&tenant.staff),
         )
         .await;
-    let variant = current["data"]["managedProduct"]["variants"][0]["id"]
+    current["data"]["managedProduct"]["variants"][0]["id"]
         .as_str()
         .unwrap_or_else(|| panic!("{current}"))
-        .to_owned();
+        .to_owned()
+}
+
+/// Sets the stock of the product's first variant.
+pub async fn set_stock(app: &TestApp, tenant: &Tenant, product_id: &str, stock: i32) {
+    let variant = first_variant(app, tenant, product_id).await;
     let body = app
         .graphql(
             "mutation($input: SetVariantStockInput!) { setVariantStock(input: $input) {

@@ -43,11 +43,8 @@ async fn mark_jobs_done(app: &TestApp) {
 }
 
 async fn setup(app: &TestApp, slug: &str) -> (Tenant, String, String) {
-    let tenant = app.tenant(slug).await;
-    let (channel, _) =
-        register_channel(app, slug, "https://partner.example.com/h", json!({})).await;
-    enable_channel(app, &tenant, &channel, json!({})).await;
-    let product = product(app, &tenant, "Keripik Tempe Sanan").await;
+    let (tenant, channel, product, _) =
+        enabled_product(app, slug, "https://partner.example.com/h").await;
     (tenant, channel, product)
 }
 
@@ -222,16 +219,7 @@ async fn a_rolled_back_change_queues_nothing() {
     assert_eq!(count_status(&app, "outbox_jobs", "PENDING").await, 0);
 
     // A change the API refuses (stock below zero) queues nothing either.
-    let variant = app
-        .graphql(
-            "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
-            json!({ "id": product }),
-            token(&tenant.staff),
-        )
-        .await["data"]["managedProduct"]["variants"][0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let variant = first_variant(&app, &tenant, &product).await;
     let body = app
         .graphql(
             "mutation($input: AdjustVariantStockInput!) { adjustVariantStock(input: $input) {

@@ -54,9 +54,7 @@ pub async fn register(
     allow_private_webhooks: bool,
     input: NewChannel,
 ) -> AppResult<RegisteredChannel> {
-    if caller.role != Role::PlatformAdmin {
-        return Err(AppError::Forbidden);
-    }
+    require_platform_admin(caller)?;
     let mut errors = Vec::new();
     let code = input.code.trim().to_ascii_lowercase();
     if code.is_empty()
@@ -72,13 +70,7 @@ pub async fn register(
         ));
     }
     let name = input.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new(
-            &["input", "name"],
-            FieldErrorCode::Blank,
-            "must be 1 to 200 characters",
-        ));
-    }
+    check_name(&name, &mut errors);
     let webhook_url = match input.webhook_url.as_deref() {
         None => None,
         Some(raw) => match WebhookUrl::parse(&["input", "webhookUrl"], raw, allow_private_webhooks)
@@ -90,15 +82,7 @@ pub async fn register(
             }
         },
     };
-    if let Some(min) = input.rules.min_price
-        && min < 0
-    {
-        errors.push(FieldError::new(
-            &["input", "rules", "minPrice"],
-            FieldErrorCode::TooSmall,
-            "can't be negative",
-        ));
-    }
+    check_rules(&input.rules, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
@@ -379,6 +363,29 @@ pub struct ChannelChanges {
     pub rules: Option<ChannelRules>,
 }
 
+/// A channel name (trimmed) must be 1 to 200 characters.
+fn check_name(name: &str, errors: &mut Vec<FieldError>) {
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new(
+            &["input", "name"],
+            FieldErrorCode::Blank,
+            "must be 1 to 200 characters",
+        ));
+    }
+}
+
+fn check_rules(rules: &ChannelRules, errors: &mut Vec<FieldError>) {
+    if let Some(min) = rules.min_price
+        && min < 0
+    {
+        errors.push(FieldError::new(
+            &["input", "rules", "minPrice"],
+            FieldErrorCode::TooSmall,
+            "can't be negative",
+        ));
+    }
+}
+
 fn require_platform_admin(caller: &AuthUser) -> AppResult<()> {
     if caller.role == Role::PlatformAdmin {
         Ok(())
@@ -403,13 +410,7 @@ pub async fn update(
     let mut model: channels::ActiveModel = channel.clone().into();
     if let Some(name) = &changes.name {
         let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            errors.push(FieldError::new(
-                &["input", "name"],
-                FieldErrorCode::Blank,
-                "must be 1 to 200 characters",
-            ));
-        }
+        check_name(name, &mut errors);
         model.name = Set(name.to_owned());
     }
     if let Some(raw) = &changes.webhook_url {
@@ -423,15 +424,7 @@ pub async fn update(
         }
     }
     if let Some(rules) = &changes.rules {
-        if let Some(min) = rules.min_price
-            && min < 0
-        {
-            errors.push(FieldError::new(
-                &["input", "rules", "minPrice"],
-                FieldErrorCode::TooSmall,
-                "can't be negative",
-            ));
-        }
+        check_rules(rules, &mut errors);
         model.rules = Set(serde_json::to_value(rules).map_err(anyhow::Error::from)?);
     }
     if !errors.is_empty() {
