@@ -163,6 +163,9 @@ pub struct GraphqlSettings {
     pub rate_limit_per_minute: u64,
     /// How long one request may run before it is answered with `TIMEOUT`.
     pub request_timeout: Duration,
+    /// How many of the newest products a RELEVANCE search page walks before it asks the
+    /// search indexes (`crate::service::public_catalogue::ranked_rows`).
+    pub search_window: u64,
 }
 
 /// The minimum length of an HMAC secret: 256 bits, as RFC 7518 asks for HS256.
@@ -244,6 +247,14 @@ impl Settings {
                 max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", 10)?,
                 rate_limit_per_minute: env.parse("RATE_LIMIT_PER_MINUTE", 600)?,
                 request_timeout: positive_seconds(&env, "REQUEST_TIMEOUT_SECONDS", 30.0)?,
+                search_window: match env.parse("CATALOGUE_SEARCH_WINDOW", 1_000)? {
+                    0 => {
+                        return Err(ConfigError(
+                            "CATALOGUE_SEARCH_WINDOW must be at least 1".into(),
+                        ));
+                    }
+                    window => window,
+                },
             },
             http_workers: env.parse("HTTP_WORKERS", default_workers)?,
             trust_forwarded_for: env.parse("TRUST_FORWARDED_FOR", false)?,
@@ -488,6 +499,18 @@ mod tests {
         let err =
             Settings::from_vars(vars(&[("REQUEST_TIMEOUT_SECONDS", "0")]), false).unwrap_err();
         assert!(err.to_string().starts_with("REQUEST_TIMEOUT_SECONDS"));
+    }
+
+    #[test]
+    fn the_search_window_defaults_to_a_thousand_and_is_never_empty() {
+        let settings = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert_eq!(settings.graphql.search_window, 1_000);
+        let err =
+            Settings::from_vars(vars(&[("CATALOGUE_SEARCH_WINDOW", "0")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("CATALOGUE_SEARCH_WINDOW"));
+        let err =
+            Settings::from_vars(vars(&[("CATALOGUE_SEARCH_WINDOW", "-5")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("CATALOGUE_SEARCH_WINDOW"));
     }
 
     #[test]

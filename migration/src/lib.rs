@@ -23,6 +23,7 @@ mod m20261123_000025_create_catalogue_search_indexes;
 mod m20261123_000030_create_aggregator_channels;
 mod m20261123_000031_create_listing_deliveries;
 mod m20261123_000032_add_listing_withdrawn;
+mod m20261123_000033_create_product_title_search;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000030_create_aggregator_channels::Migration),
             Box::new(m20261123_000031_create_listing_deliveries::Migration),
             Box::new(m20261123_000032_add_listing_withdrawn::Migration),
+            Box::new(m20261123_000033_create_product_title_search::Migration),
         ]
     }
 }

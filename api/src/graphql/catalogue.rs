@@ -31,7 +31,8 @@ const MAX_PRICE: i64 = 1_000_000_000_000;
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
 #[graphql(remote = "CatalogueSort")]
 pub enum ProductSort {
-    /// Best matches of `filter.search` first; without a search, the same as NEWEST.
+    /// Best matches of `filter.search` first: title matches, then description matches, then
+    /// titles within a typo; newest first within each. Without a search, the same as NEWEST.
     #[default]
     Relevance,
     /// Cheapest variant price, low to high.
@@ -150,6 +151,7 @@ fn page_request(
     first: Option<i32>,
     after: Option<String>,
     sort: CatalogueSort,
+    search_window: u64,
 ) -> AppResult<CataloguePageRequest> {
     let first = PageRequest::new(first, None)?.first;
     let after = match after {
@@ -167,6 +169,7 @@ fn page_request(
         after,
         sort,
         with_total: true,
+        search_window,
     })
 }
 
@@ -241,7 +244,8 @@ impl CatalogueQuery {
             CatalogueSort::Relevance if !searching => CatalogueSort::Newest,
             sort => sort,
         };
-        let mut page = gql(page_request(first, after, sort))?;
+        let search_window = app(ctx)?.settings.graphql.search_window;
+        let mut page = gql(page_request(first, after, sort, search_window))?;
         page.with_total = ctx.look_ahead().field("totalCount").exists();
         let page = gql(service::list(&app(ctx)?.db, filter, page).await)?;
         prime_loaders(

@@ -1,8 +1,8 @@
 //! PostgreSQL: `to_tsvector` full-text search (the `indonesian` configuration when the server
 //! has it, else `simple`) OR `pg_trgm` word similarity on the title, so a typo still matches.
-//! The document is the stored `products.search_document` and both conditions have a GIN index
-//! (migration `create_catalogue_search_indexes`); the word-similarity threshold of `%>` is set on every connection
-//! (`crate::db::TRIGRAM_THRESHOLD`).
+//! The documents are the stored `products.title_document` and `products.search_document`, and
+//! every condition has a GIN index; the word-similarity threshold of `%>` is set on every
+//! connection (`crate::db::TRIGRAM_THRESHOLD`).
 
 use sea_orm::{
     ConnectionTrait, Statement,
@@ -55,23 +55,28 @@ pub(super) async fn product_match(db: &impl ConnectionTrait, term: &str) -> AppR
     } else {
         "simple"
     };
-    // The stored `to_tsvector` of title and description, in this same configuration.
-    let vector = "products.search_document";
-    let query = format!("plainto_tsquery('{config}', $1)");
-    let full_text = format!("{vector} @@ {query}");
-    let ts_rank = format!("ts_rank({vector}, {query})");
-    let (condition, rank) = if caps.trigram {
-        let similarity = "word_similarity(lower($1), lower(products.title))";
-        (
-            format!("({full_text} OR lower(products.title) %> lower($1))"),
-            format!("CAST(({ts_rank} + {similarity}) * 1000000 AS BIGINT)"),
-        )
-    } else {
-        (full_text, format!("CAST({ts_rank} * 1000000 AS BIGINT)"))
-    };
+    // The stored `to_tsvector` of the title, and of title and description, in this same
+    // configuration (migrations `create_catalogue_search_indexes`, `create_product_title_search`).
+    // A sub-select is computed once per statement; as a bare call in a generic plan it would
+    // be computed again for every row the page walks through.
+    let query = format!("(SELECT plainto_tsquery('{config}', $1))");
+    let in_title = format!("products.title_document @@ {query}");
+    let in_text = format!("products.search_document @@ {query}");
+    let in_description_only = format!("{in_text} AND NOT ({in_title})");
+    if !caps.trigram {
+        return Ok(TextMatch {
+            condition: custom(&in_text, term),
+            tiers: vec![custom(&in_title, term), custom(&in_description_only, term)],
+        });
+    }
+    let near_title = "lower(products.title) %> lower($1)";
     Ok(TextMatch {
-        condition: custom(&condition, term),
-        rank: custom(&rank, term),
+        condition: custom(&format!("({in_text} OR {near_title})"), term),
+        tiers: vec![
+            custom(&in_title, term),
+            custom(&in_description_only, term),
+            custom(&format!("{near_title} AND NOT ({in_text})"), term),
+        ],
     })
 }
 

@@ -1,7 +1,7 @@
 //! SQLite: the `products_fts` FTS5 index (kept in sync by triggers), every word of the term
-//! matched as a prefix, ranked by bm25.
+//! matched as a prefix. Title matches (the FTS5 column filter) rank above description-only ones.
 
-use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 
 use super::TextMatch;
 
@@ -15,21 +15,25 @@ fn fts_query(term: &str) -> Option<String> {
     (!words.is_empty()).then(|| words.join(" "))
 }
 
-pub(super) fn product_match(term: &str) -> Option<super::TextMatch> {
+pub(super) fn product_match(term: &str) -> TextMatch {
     // A term of punctuation only matches nothing.
     let Some(query) = fts_query(term) else {
-        return Some(TextMatch {
+        return TextMatch {
             condition: Expr::cust("1 = 0"),
-            rank: Expr::cust("0"),
-        });
+            tiers: Vec::new(),
+        };
     };
-    let condition = "products.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)";
-    let rank = "CAST(-(SELECT bm25(products_fts) FROM products_fts \
-                WHERE products_fts MATCH ? AND products_fts.rowid = products.id) * 1000000 AS INTEGER)";
-    Some(TextMatch {
-        condition: custom(condition, &query),
-        rank: custom(rank, &query),
-    })
+    let title_query = format!("title : ({query})");
+    let matching = "products.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)";
+    let not_matching =
+        "products.id NOT IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?)";
+    TextMatch {
+        condition: custom(matching, &query),
+        tiers: vec![
+            custom(matching, &title_query),
+            custom(matching, &query).and(custom(not_matching, &title_query)),
+        ],
+    }
 }
 
 fn custom(sql: &str, query: &str) -> SimpleExpr {

@@ -11,7 +11,7 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait,
     FromQueryResult, JoinType, Order, PaginatorTrait, QueryFilter, QueryOrder, QueryResult,
     QuerySelect, QueryTrait, RelationTrait, Select, TransactionTrait,
-    sea_query::{Expr, ExprTrait, Func, SimpleExpr},
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr},
 };
 
 use crate::{
@@ -22,7 +22,8 @@ use crate::{
 /// How a page of the public catalogue is ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CatalogueSort {
-    /// Best text matches first; without a search term, the same as `Newest`.
+    /// Best text matches first (title, then description, then near-miss title), newest first
+    /// within each; without a search term, the same as `Newest`.
     Relevance,
     PriceAsc,
     PriceDesc,
@@ -32,7 +33,8 @@ pub enum CatalogueSort {
 impl CatalogueSort {
     pub fn code(self) -> &'static str {
         match self {
-            Self::Relevance => "r",
+            // The relevance key is a tier (see `crate::search`); "r" cursors carried a score.
+            Self::Relevance => "rt",
             Self::PriceAsc => "pa",
             Self::PriceDesc => "pd",
             Self::Newest => "n",
@@ -84,6 +86,8 @@ pub struct CataloguePageRequest {
     pub sort: CatalogueSort,
     /// Whether to count the matching products (one more statement).
     pub with_total: bool,
+    /// How many of the newest products a RELEVANCE page walks before it asks the indexes.
+    pub search_window: u64,
 }
 
 /// A public product with its seller (fetched in the same statement).
@@ -188,21 +192,47 @@ pub async fn list(
     filter: CatalogueFilter,
     page: CataloguePageRequest,
 ) -> AppResult<CataloguePage> {
-    if db.get_database_backend() != DbBackend::Postgres || !filter.is_selective() {
+    let plans = match db.get_database_backend() {
+        DbBackend::Postgres => plan_mode(&filter, &page),
+        _ => None,
+    };
+    let Some(plans) = plans else {
         return list_on(db, filter, page).await;
-    }
-    // sqlx prepares every statement, and after five runs PostgreSQL may plan one generically,
-    // without the values. For text search and selective filters such a plan was measured 8x
-    // slower than one made for the actual values (docs/performance.md); for an unfiltered page
-    // the generic plan is right and saves planning each time. SET LOCAL ends with the
-    // transaction, so the pooled connection keeps its defaults.
+    };
+    // SET LOCAL ends with the transaction, so the pooled connection keeps its defaults.
     let transaction = db.begin().await?;
     transaction
-        .execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {plans}"))
         .await?;
     let listed = list_on(&transaction, filter, page).await;
     transaction.commit().await?;
     listed
+}
+
+const CUSTOM_PLANS: &str = "force_custom_plan";
+
+/// How PostgreSQL should plan the page's statements, when its default would be wrong.
+///
+/// sqlx prepares every statement. After five runs PostgreSQL either keeps planning each run
+/// for its values or switches to one generic plan, by comparing their estimated costs. For
+/// text search and selective filters the generic plan was measured 8x slower than one made
+/// for the values (docs/performance.md), so those get custom plans; an unfiltered page keeps
+/// the default, which settles on the generic plan and saves planning each time. A RELEVANCE
+/// page walks its window in id order whatever the values (`ranked_rows`), so a generic plan
+/// serves it, but the default kept planning it at about 1 ms a run: it is forced generic.
+fn plan_mode(filter: &CatalogueFilter, page: &CataloguePageRequest) -> Option<&'static str> {
+    let ranked = page.sort == CatalogueSort::Relevance
+        && filter
+            .search
+            .as_deref()
+            .is_some_and(|term| !term.trim().is_empty());
+    if ranked && !page.with_total {
+        Some("force_generic_plan")
+    } else if filter.is_selective() {
+        Some(CUSTOM_PLANS)
+    } else {
+        None
+    }
 }
 
 async fn list_on(
@@ -214,32 +244,153 @@ async fn list_on(
         Some(term) => search::product_match(db, term).await?,
         None => None,
     };
-    let mut select = apply_filter(public_products(), &filter);
-    let (sort, key) = match (&text, page.sort) {
-        (Some(text), CatalogueSort::Relevance) => {
-            (CatalogueSort::Relevance, Some(text.rank.clone()))
-        }
-        (None, CatalogueSort::Relevance) | (_, CatalogueSort::Newest) => {
-            (CatalogueSort::Newest, None)
-        }
-        (_, sort) => (sort, Some(min_price())),
-    };
-    if let Some(text) = &text {
-        select = select.filter(text.condition.clone());
-    }
+    let filtered = apply_filter(public_products(), &filter);
     let total_count = if page.with_total {
-        select.clone().count(db).await?
+        let mut matching = filtered.clone();
+        if let Some(text) = &text {
+            matching = matching.filter(text.condition.clone());
+        }
+        matching.count(db).await?
     } else {
         0
     };
+    let wanted = page.first + 1;
+    let (sort, mut items) = match (&text, page.sort) {
+        (Some(text), CatalogueSort::Relevance) => (
+            CatalogueSort::Relevance,
+            ranked_rows(db, &filtered, text, &page, wanted).await?,
+        ),
+        (_, sort) => {
+            let sort = match sort {
+                CatalogueSort::Relevance => CatalogueSort::Newest,
+                sort => sort,
+            };
+            let mut select = filtered;
+            if let Some(text) = &text {
+                select = select.filter(text.condition.clone());
+            }
+            (
+                sort,
+                sorted_rows(db, select, sort, page.after, wanted).await?,
+            )
+        }
+    };
+    let has_next_page = items.len() as u64 > page.first;
+    items.truncate(page.first as usize);
+    Ok(CataloguePage {
+        items,
+        has_next_page,
+        has_previous_page: page.after.is_some(),
+        total_count,
+        sort,
+    })
+}
 
-    // PRICE_ASC goes up; RELEVANCE, PRICE_DESC and NEWEST go down, ids breaking ties the
-    // same way, so (key, id) strictly orders the rows and a cursor resumes exactly.
+fn product_id() -> SimpleExpr {
+    Expr::col((products::Entity, products::Column::Id))
+}
+
+/// A RELEVANCE page: the tiers in turn, best first and newest first within each, until the
+/// page is full.
+///
+/// A tier is read in two steps. First among the `search_window` newest products below the
+/// cursor, walked in id order: a common term fills the page there and stops, so the page costs
+/// the same on any size of catalogue. Only if that window holds too few matches is the rest of
+/// the tier read, where the planner can use the search indexes because matches are sparse.
+/// Reading the whole tier at once left the choice to the planner, whose estimate multiplies
+/// the selectivities of term and category: it misjudged a term typical of its category by 20
+/// times and sorted all 4,859 matches to return 21 (docs/performance.md).
+async fn ranked_rows(
+    db: &impl ConnectionTrait,
+    filtered: &Select<products::Entity>,
+    text: &search::TextMatch,
+    page: &CataloguePageRequest,
+    wanted: u64,
+) -> AppResult<Vec<PublicProduct>> {
+    let window = page.search_window;
+    let mut rows = Vec::new();
+    for (tier, condition) in text.ranked_tiers() {
+        let below = match page.after {
+            Some(after) if tier > after.key => continue,
+            Some(after) if tier == after.key => Some(after.id),
+            _ => None,
+        };
+        let tier_key = || Expr::cust(format!("CAST({tier} AS BIGINT)"));
+        let mut in_tier = filtered.clone().filter(condition.clone());
+        if let Some(below) = below {
+            in_tier = in_tier.filter(product_id().lt(below));
+        }
+
+        let limit = wanted - rows.len() as u64;
+        let mut recent = in_tier.clone();
+        QueryTrait::query(&mut recent)
+            .from_clear()
+            .from_subquery(newest_products(below, window), products::Entity);
+        let found = fetch(db, recent, tier_key(), &[product_id()], Order::Desc, limit).await?;
+        let window_exhausted = (found.len() as u64) < limit;
+        rows.extend(found);
+        if !window_exhausted {
+            break;
+        }
+
+        // Sparse matches: which index to use now depends on the values.
+        if db.get_database_backend() == DbBackend::Postgres {
+            db.execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
+                .await?;
+        }
+        let older = in_tier.filter(product_id().lt(window_floor(below, window)));
+        let limit = wanted - rows.len() as u64;
+        rows.extend(fetch(db, older, tier_key(), &[product_id()], Order::Desc, limit).await?);
+        if rows.len() as u64 >= wanted {
+            break;
+        }
+    }
+    Ok(rows)
+}
+
+/// `SELECT * FROM products`, the `window` newest below `below`.
+fn newest_products(below: Option<i64>, window: u64) -> SelectStatement {
+    let mut recent = Query::select();
+    recent
+        .column(Asterisk)
+        .from(products::Entity)
+        .order_by(products::Column::Id, Order::Desc)
+        .limit(window);
+    if let Some(below) = below {
+        recent.and_where(Expr::col(products::Column::Id).lt(below));
+    }
+    recent
+}
+
+/// The lowest id in `newest_products(below, window)`: everything under it is outside it.
+fn window_floor(below: Option<i64>, window: u64) -> SimpleExpr {
+    let mut ids = newest_products(below, window);
+    ids.clear_selects().column(products::Column::Id);
+    let floor = Query::select()
+        .expr(Expr::col(products::Column::Id).min())
+        .from_subquery(ids, "recent")
+        .to_owned();
+    SimpleExpr::SubQuery(None, Box::new(floor.into()))
+}
+
+/// A page in price or NEWEST order, resuming strictly after the cursor's (key, id).
+async fn sorted_rows(
+    db: &impl ConnectionTrait,
+    mut select: Select<products::Entity>,
+    sort: CatalogueSort,
+    after: Option<CatalogueAfter>,
+    wanted: u64,
+) -> AppResult<Vec<PublicProduct>> {
+    let id = product_id();
+    let key = match sort {
+        CatalogueSort::PriceAsc | CatalogueSort::PriceDesc => Some(min_price()),
+        CatalogueSort::Newest | CatalogueSort::Relevance => None,
+    };
+    // PRICE_ASC goes up; PRICE_DESC and NEWEST go down, ids breaking ties the same way, so
+    // (key, id) strictly orders the rows and a cursor resumes exactly.
     let descending = sort != CatalogueSort::PriceAsc;
     let order = if descending { Order::Desc } else { Order::Asc };
-    let id = Expr::col((products::Entity, products::Column::Id));
-    let key_expr = key.clone().unwrap_or_else(|| id.clone());
-    if let Some(after) = page.after {
+    if let Some(after) = after {
         let beyond = |expr: SimpleExpr, value: i64| {
             if descending {
                 expr.lt(value)
@@ -256,28 +407,33 @@ async fn list_on(
             ),
         });
     }
-    let query = select
+    match key {
+        Some(key) => fetch(db, select, key.clone(), &[key, id], order, wanted).await,
+        None => fetch(db, select, id.clone(), &[id], order, wanted).await,
+    }
+}
+
+/// Runs a page statement: products with their sellers and `sort_key`, in `order_by` order.
+async fn fetch(
+    db: &impl ConnectionTrait,
+    select: Select<products::Entity>,
+    sort_key: SimpleExpr,
+    order_by: &[SimpleExpr],
+    order: Order,
+    limit: u64,
+) -> AppResult<Vec<PublicProduct>> {
+    let mut select = select
         .select_also(sellers::Entity)
-        .expr_as(key_expr.clone(), "sort_key")
-        .order_by(key_expr, order.clone())
-        .order_by(id, order)
-        .limit(page.first + 1)
-        .build(db.get_database_backend());
-    let mut items = db
-        .query_all_raw(query)
+        .expr_as(sort_key, "sort_key");
+    for expr in order_by {
+        select = select.order_by(expr.clone(), order.clone());
+    }
+    let query = select.limit(limit).build(db.get_database_backend());
+    db.query_all_raw(query)
         .await?
         .iter()
         .map(row_to_public)
-        .collect::<AppResult<Vec<_>>>()?;
-    let has_next_page = items.len() as u64 > page.first;
-    items.truncate(page.first as usize);
-    Ok(CataloguePage {
-        items,
-        has_next_page,
-        has_previous_page: page.after.is_some(),
-        total_count,
-        sort,
-    })
+        .collect()
 }
 
 /// Reads a row of `SELECT products.* AS A_…, sellers.* AS B_…, sort_key`.

@@ -107,3 +107,107 @@ async fn search_pages_through_ranked_results_without_repeats() {
     seen.dedup();
     assert_eq!(seen.len(), 7, "{seen:?}");
 }
+
+#[tokio::test]
+async fn title_matches_rank_above_description_matches_and_pages_cross_the_tiers() {
+    let app = spawn_app().await;
+    let tenant = app.tenant("search-tiers").await;
+    // Created oldest first, so newest-first alone would put the description matches on top.
+    for (title, description) in [
+        ("Tempe Goreng Kering", "Lauk siap santap."),
+        ("Tempe Bacem", "Manis legit."),
+        ("Kerupuk Udang", "Cocok dengan tempe goreng."),
+        ("Sambal Ijo", "Teman makan tempe."),
+        ("Tempeh Chips", "Untuk pasar ekspor."),
+    ] {
+        let spec = Spec {
+            title,
+            description,
+            ..Spec::default()
+        };
+        create(&app, &tenant, &tenant.seller_id, spec).await;
+    }
+    let expected = if std::env::var("DATABASE_URL").is_ok_and(|url| url.starts_with("postgres")) {
+        // "tempeh" is not the word "tempe": it is found as a near miss, after every exact match.
+        [
+            "Tempe Bacem",
+            "Tempe Goreng Kering",
+            "Sambal Ijo",
+            "Kerupuk Udang",
+            "Tempeh Chips",
+        ]
+    } else {
+        // FTS5 matches words by prefix, so "tempeh" is a title match there.
+        [
+            "Tempeh Chips",
+            "Tempe Bacem",
+            "Tempe Goreng Kering",
+            "Sambal Ijo",
+            "Kerupuk Udang",
+        ]
+    };
+    assert_eq!(search(&app, "tempe").await, expected);
+
+    let mut seen = Vec::new();
+    let mut after = serde_json::Value::Null;
+    loop {
+        let body = products(
+            &app,
+            json!({ "filter": { "search": "tempe" }, "first": 2, "after": after }),
+        )
+        .await;
+        assert_eq!(body["data"]["products"]["totalCount"], 5, "{body}");
+        seen.extend(titles(&body));
+        let info = &body["data"]["products"]["pageInfo"];
+        if info["hasNextPage"] != true {
+            break;
+        }
+        after = info["endCursor"].clone();
+    }
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn matches_older_than_the_window_of_newest_products_are_found_and_paged_once() {
+    // A window of two products: most matches below lie outside it, where the indexes find them.
+    let app = spawn_app_with(&[("CATALOGUE_SEARCH_WINDOW", "2")]).await;
+    let tenant = app.tenant("search-window").await;
+    let mut created = Vec::new();
+    for index in 0..9 {
+        let (title, description) = match index % 3 {
+            0 => (format!("Rengginang Ketan {index}"), "Renyah gurih."),
+            1 => (format!("Gula Aren {index}"), "Teman rengginang."),
+            _ => (format!("Kopi Robusta {index}"), "Pahit mantap."),
+        };
+        let spec = Spec {
+            title: &title,
+            description,
+            ..Spec::default()
+        };
+        create(&app, &tenant, &tenant.seller_id, spec).await;
+        created.push(title);
+    }
+    // Title matches newest first, then the description matches newest first.
+    let expected: Vec<String> = [6, 3, 0, 7, 4, 1]
+        .iter()
+        .map(|index| created[*index].clone())
+        .collect();
+    for first in [1, 2, 4, 20] {
+        let mut seen = Vec::new();
+        let mut after = serde_json::Value::Null;
+        loop {
+            let body = products(
+                &app,
+                json!({ "filter": { "search": "rengginang" }, "first": first, "after": after }),
+            )
+            .await;
+            seen.extend(titles(&body));
+            let info = &body["data"]["products"]["pageInfo"];
+            if info["hasNextPage"] != true {
+                break;
+            }
+            after = info["endCursor"].clone();
+        }
+        assert_eq!(seen, expected, "pages of {first}");
+    }
+}
