@@ -236,12 +236,8 @@ impl CatalogueQuery {
         #[graphql(desc = "RELEVANCE when omitted or null.")] sort: Option<ProductSort>,
     ) -> async_graphql::Result<CatalogueConnection> {
         let filter = gql(into_service_filter(filter.unwrap_or_default()))?;
-        let searching = filter
-            .search
-            .as_deref()
-            .is_some_and(|term| !term.trim().is_empty());
         let sort = match sort.unwrap_or_default().into() {
-            CatalogueSort::Relevance if !searching => CatalogueSort::Newest,
+            CatalogueSort::Relevance if !filter.has_search_term() => CatalogueSort::Newest,
             sort => sort,
         };
         let search_window = app(ctx)?.settings.graphql.search_window;

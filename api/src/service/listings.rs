@@ -165,21 +165,14 @@ pub async fn publish(
         model.updated_at = Set(now);
         listings.push(model.save(&txn).await?.try_into_model()?);
     }
-    outbox::enqueue(&txn, listings.clone()).await?;
-    audit::record(
-        &txn,
-        Some(caller),
-        AuditEntry {
-            aggregator_id: Some(aggregator_id),
-            action: "product.published",
-            entity_type: "Product",
-            entity_id: product.id,
-            changes: json!({ "channels": choices.iter().map(|c| c.channel_id).collect::<Vec<_>>() }),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(listings)
+    let changes = json!({ "channels": choices.iter().map(|c| c.channel_id).collect::<Vec<_>>() });
+    let audit = ProductAudit {
+        caller,
+        aggregator_id,
+        product_id: product.id,
+        action: "product.published",
+    };
+    queue_and_commit(txn, audit, listings, changes).await
 }
 
 /// Withdraws a product from channels (all of its channels when `channel_ids` is `None`) and
@@ -213,16 +206,42 @@ pub async fn unpublish(
         model.updated_at = Set(now);
         listings.push(model.update(&txn).await?);
     }
+    let changes = json!({ "listings": listings.iter().map(|l| l.id).collect::<Vec<_>>() });
+    let audit = ProductAudit {
+        caller,
+        aggregator_id,
+        product_id: product.id,
+        action: "product.unpublished",
+    };
+    queue_and_commit(txn, audit, listings, changes).await
+}
+
+/// Who changed which product's listings, for the audit log.
+struct ProductAudit<'a> {
+    caller: &'a AuthUser,
+    aggregator_id: i64,
+    product_id: i64,
+    action: &'static str,
+}
+
+/// Queues the push of `listings`, records the change and commits: one transaction, so the
+/// listings, their push and their audit entry land together or not at all.
+async fn queue_and_commit(
+    txn: sea_orm::DatabaseTransaction,
+    audit: ProductAudit<'_>,
+    listings: Vec<channel_listings::Model>,
+    changes: serde_json::Value,
+) -> AppResult<Vec<channel_listings::Model>> {
     outbox::enqueue(&txn, listings.clone()).await?;
     audit::record(
         &txn,
-        Some(caller),
+        Some(audit.caller),
         AuditEntry {
-            aggregator_id: Some(aggregator_id),
-            action: "product.unpublished",
+            aggregator_id: Some(audit.aggregator_id),
+            action: audit.action,
             entity_type: "Product",
-            entity_id: product.id,
-            changes: json!({ "listings": listings.iter().map(|l| l.id).collect::<Vec<_>>() }),
+            entity_id: audit.product_id,
+            changes,
         },
     )
     .await?;

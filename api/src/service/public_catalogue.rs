@@ -60,6 +60,13 @@ pub struct CatalogueFilter {
 }
 
 impl CatalogueFilter {
+    /// Whether there is a search term to rank by (a blank one searches nothing).
+    pub fn has_search_term(&self) -> bool {
+        self.search
+            .as_deref()
+            .is_some_and(|term| !term.trim().is_empty())
+    }
+
     /// Whether the filter narrows the catalogue by a value whose selectivity varies.
     fn is_selective(&self) -> bool {
         self.search.is_some()
@@ -221,11 +228,7 @@ const CUSTOM_PLANS: &str = "force_custom_plan";
 /// page walks its window in id order whatever the values (`ranked_rows`), so a generic plan
 /// serves it, but the default kept planning it at about 1 ms a run: it is forced generic.
 fn plan_mode(filter: &CatalogueFilter, page: &CataloguePageRequest) -> Option<&'static str> {
-    let ranked = page.sort == CatalogueSort::Relevance
-        && filter
-            .search
-            .as_deref()
-            .is_some_and(|term| !term.trim().is_empty());
+    let ranked = page.sort == CatalogueSort::Relevance && filter.has_search_term();
     if ranked && !page.with_total {
         Some("force_generic_plan")
     } else if filter.is_selective() {
@@ -245,12 +248,12 @@ async fn list_on(
         None => None,
     };
     let filtered = apply_filter(public_products(), &filter);
+    let matching = match &text {
+        Some(text) => filtered.clone().filter(text.condition.clone()),
+        None => filtered.clone(),
+    };
     let total_count = if page.with_total {
-        let mut matching = filtered.clone();
-        if let Some(text) = &text {
-            matching = matching.filter(text.condition.clone());
-        }
-        matching.count(db).await?
+        matching.clone().count(db).await?
     } else {
         0
     };
@@ -265,13 +268,9 @@ async fn list_on(
                 CatalogueSort::Relevance => CatalogueSort::Newest,
                 sort => sort,
             };
-            let mut select = filtered;
-            if let Some(text) = &text {
-                select = select.filter(text.condition.clone());
-            }
             (
                 sort,
-                sorted_rows(db, select, sort, page.after, wanted).await?,
+                sorted_rows(db, matching, sort, page.after, wanted).await?,
             )
         }
     };
@@ -308,6 +307,7 @@ async fn ranked_rows(
     wanted: u64,
 ) -> AppResult<Vec<PublicProduct>> {
     let window = page.search_window;
+    let mut custom_plans = false;
     let mut rows = Vec::new();
     for (tier, condition) in text.ranked_tiers() {
         let below = match page.after {
@@ -334,9 +334,10 @@ async fn ranked_rows(
         }
 
         // Sparse matches: which index to use now depends on the values.
-        if db.get_database_backend() == DbBackend::Postgres {
+        if !custom_plans && db.get_database_backend() == DbBackend::Postgres {
             db.execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
                 .await?;
+            custom_plans = true;
         }
         let older = in_tier.filter(product_id().lt(window_floor(below, window)));
         let limit = wanted - rows.len() as u64;
