@@ -118,6 +118,9 @@ pub struct ResponseCacheSettings {
     pub enabled: bool,
     /// `CACHE_TTL_SECONDS`: how long a cached response lives at most.
     pub ttl: Duration,
+    /// `RESPONSE_CACHE_MEMORY_MB`: how much of the cached responses each replica keeps in its
+    /// own memory (the shared cache holds them all).
+    pub memory_bytes: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -261,6 +264,9 @@ impl Settings {
             response_cache: ResponseCacheSettings {
                 enabled: env.parse("RESPONSE_CACHE", true)?,
                 ttl: Duration::from_secs(env.parse::<u64>("CACHE_TTL_SECONDS", 60)?.max(1)),
+                memory_bytes: env
+                    .parse::<u64>("RESPONSE_CACHE_MEMORY_MB", 64)?
+                    .saturating_mul(1024 * 1024),
             },
             worker,
             allow_private_webhooks,
@@ -511,6 +517,17 @@ mod tests {
         let err =
             Settings::from_vars(vars(&[("CATALOGUE_SEARCH_WINDOW", "-5")]), false).unwrap_err();
         assert!(err.to_string().starts_with("CATALOGUE_SEARCH_WINDOW"));
+    }
+
+    #[test]
+    fn each_replica_keeps_64_mib_of_cached_responses_unless_told_otherwise() {
+        let settings = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert_eq!(settings.response_cache.memory_bytes, 64 * 1024 * 1024);
+        let none = Settings::from_vars(vars(&[("RESPONSE_CACHE_MEMORY_MB", "0")]), false).unwrap();
+        assert_eq!(none.response_cache.memory_bytes, 0);
+        let err =
+            Settings::from_vars(vars(&[("RESPONSE_CACHE_MEMORY_MB", "lots")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("RESPONSE_CACHE_MEMORY_MB"));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::{
     cache::{Cache, RedisCache},
     config::{Settings, redact_url},
     db,
-    graphql::{DermagaSchema, build_schema},
+    graphql::{DermagaSchema, ResponseStore, build_schema},
     http,
     metrics::Metrics,
     service::auth::ensure_platform_admin,
@@ -105,6 +105,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     }
     Ok(AppContext {
         db,
+        responses: ResponseStore::new(cache.clone(), &settings.response_cache),
         cache,
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),

@@ -4,12 +4,16 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::JwtKeys, cache::Cache, config::Settings, metrics::Metrics};
+use crate::{
+    auth::JwtKeys, cache::Cache, config::Settings, graphql::ResponseStore, metrics::Metrics,
+};
 
 #[derive(Clone)]
 pub struct AppContext {
     pub db: DatabaseConnection,
     pub cache: Cache,
+    /// Cached responses to anonymous queries, in the shared cache and in this replica's memory.
+    pub responses: ResponseStore,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
     /// Counters and histograms served by `GET /metrics`.

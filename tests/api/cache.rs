@@ -134,9 +134,9 @@ async fn rename_first_category(app: &TestApp, name: &str) {
         .expect("the category can be renamed");
 }
 
-#[tokio::test]
-async fn a_write_through_one_replica_is_seen_at_once_by_the_other() {
-    // Replicas share their cache only through Redis: without REDIS_URL, the test brings its own.
+/// Two replicas sharing one Redis: the environment's, or one the test starts (kept alive by the
+/// returned handle).
+async fn two_replicas() -> (Option<LocalRedis>, TestApp, TestApp) {
     let local = match std::env::var("REDIS_URL") {
         Ok(_) => None,
         Err(_) => Some(LocalRedis::start().await),
@@ -148,6 +148,12 @@ async fn a_write_through_one_replica_is_seen_at_once_by_the_other() {
     let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let first = spawn_app_with(&extra).await;
     let second = first.spawn_replica().await;
+    (local, first, second)
+}
+
+#[tokio::test]
+async fn a_write_through_one_replica_is_seen_at_once_by_the_other() {
+    let (_redis, first, second) = two_replicas().await;
     let admin = first.admin().await;
     anonymous(&first, CATEGORIES).await;
     let (cache, _) = anonymous(&second, CATEGORIES).await;
@@ -170,6 +176,85 @@ async fn a_write_through_one_replica_is_seen_at_once_by_the_other() {
         on_second.to_string().contains("Seen everywhere"),
         "{on_second}"
     );
+}
+
+/// Concurrent lookups share reads of the catalogue version (the ordering itself is tested in
+/// `cache::versions`): with other lookups in flight on one replica, a query that follows a
+/// write through the other replica still sees the write.
+#[tokio::test]
+async fn a_query_after_a_write_sees_it_while_other_lookups_are_in_flight() {
+    let (_redis, first, second) = two_replicas().await;
+    let admin = first.admin().await;
+    anonymous(&first, CATEGORIES).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut flood = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (client, address, stop) = (first.client.clone(), first.address.clone(), stop.clone());
+        flood.spawn(async move {
+            let mut served = 0u32;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let response = client
+                    .post(format!("{address}/graphql"))
+                    .json(&json!({ "query": CATEGORIES, "operationName": "Tree" }))
+                    .send()
+                    .await
+                    .expect("the server answers");
+                assert!(response.status().is_success());
+                served += 1;
+            }
+            served
+        });
+    }
+
+    for round in 0..5 {
+        let name = format!("Round {round}");
+        rename_first_category(&first, &name).await;
+        second
+            .create_aggregator(&admin, &format!("flood-write-{round}"))
+            .await;
+        let (_, on_first) = anonymous(&first, CATEGORIES).await;
+        assert!(on_first.to_string().contains(&name), "{name}: {on_first}");
+    }
+
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut served = 0;
+    while let Some(count) = flood.join_next().await {
+        served += count.expect("the flood ran");
+    }
+    assert!(served > 20, "the other lookups did run: {served}");
+}
+
+/// Each replica keeps the responses it served: it answers from that copy once the shared one
+/// is gone, but only while the catalogue version it was computed under is current.
+#[tokio::test]
+async fn a_replica_answers_from_its_own_copy_only_under_the_current_version() {
+    let redis = LocalRedis::start().await;
+    let first = spawn_app_with(&[("REDIS_URL", &redis.url())]).await;
+    let second = first.spawn_replica().await;
+    let admin = first.admin().await;
+    let (_, computed) = anonymous(&first, CATEGORIES).await;
+    hide_categories(&first).await;
+    let deleted = std::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "EVAL"])
+        .arg("local keys = redis.call('KEYS', '*gql:*') for _, key in ipairs(keys) do redis.call('DEL', key) end return #keys")
+        .arg("0")
+        .output()
+        .expect("redis-cli is installed");
+    assert_eq!(String::from_utf8_lossy(&deleted.stdout).trim(), "1");
+
+    let (cache, from_memory) = anonymous(&first, CATEGORIES).await;
+    assert_eq!(cache.as_deref(), Some("HIT"), "{from_memory}");
+    assert_eq!(from_memory["data"], computed["data"]);
+    let (_, elsewhere) = anonymous(&second, CATEGORIES).await;
+    assert_eq!(
+        error_code(&elsewhere),
+        "INTERNAL",
+        "only the first replica had a copy"
+    );
+
+    first.create_aggregator(&admin, "new-version").await;
+    let (_, after_write) = anonymous(&first, CATEGORIES).await;
+    assert_eq!(error_code(&after_write), "INTERNAL", "{after_write}");
 }
 
 #[tokio::test]

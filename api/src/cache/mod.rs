@@ -8,7 +8,7 @@ mod memory;
 mod redis_backend;
 mod versions;
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 pub use memory::MemoryCache;
 pub use redis_backend::RedisCache;
@@ -19,6 +19,7 @@ use crate::error::AppResult;
 pub struct Cache {
     backend: Backend,
     prefix: String,
+    version_reads: Arc<versions::SharedReads>,
 }
 
 #[derive(Clone)]
@@ -32,6 +33,7 @@ impl Cache {
         Self {
             backend: Backend::Memory(MemoryCache::new()),
             prefix: prefix.into(),
+            version_reads: Arc::default(),
         }
     }
 
@@ -41,6 +43,7 @@ impl Cache {
         Self {
             backend: Backend::Redis(redis),
             prefix,
+            version_reads: Arc::default(),
         }
     }
 
@@ -60,19 +63,6 @@ impl Cache {
         match &self.backend {
             Backend::Redis(redis) => redis.get(&key).await,
             Backend::Memory(memory) => Ok(memory.get(&key).await),
-        }
-    }
-
-    /// The values of two keys, read in one round trip.
-    pub async fn get_pair(
-        &self,
-        first: &str,
-        second: &str,
-    ) -> AppResult<(Option<String>, Option<String>)> {
-        let (first, second) = (self.key(first), self.key(second));
-        match &self.backend {
-            Backend::Redis(redis) => redis.get_pair(&first, &second).await,
-            Backend::Memory(memory) => Ok((memory.get(&first).await, memory.get(&second).await)),
         }
     }
 

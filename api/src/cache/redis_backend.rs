@@ -87,15 +87,6 @@ impl RedisCache {
         self.guarded(self.connection.clone().get(key)).await
     }
 
-    pub async fn get_pair(
-        &self,
-        first: &str,
-        second: &str,
-    ) -> AppResult<(Option<String>, Option<String>)> {
-        self.guarded(self.connection.clone().mget(&[first, second]))
-            .await
-    }
-
     pub async fn set(&self, key: &str, value: &str, ttl: Duration) -> AppResult<()> {
         let millis = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX).max(1);
         self.guarded(

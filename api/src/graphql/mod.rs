@@ -71,7 +71,7 @@ pub struct SubscriptionRoot(imports::ImportSubscription, listings::ListingSubscr
 pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 pub use loaders::attach as attach_loaders;
-pub use response_cache::QueriesOnly;
+pub use response_cache::{QueriesOnly, ResponseStore};
 
 /// Where the request came from, for throttling and logs.
 #[derive(Clone, Debug)]
@@ -100,7 +100,7 @@ pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
             builder = builder.disable_introspection();
         }
         builder = builder.extension(response_cache::ResponseCache::new(
-            app.cache.clone(),
+            app.responses.clone(),
             app.settings.response_cache.clone(),
             app.metrics.clone(),
         ));

@@ -12,7 +12,13 @@
 //! when they agree. The HTTP transport looks up before parsing anything (`lookup`), and the
 //! extension then only stores what it executes.
 
-use std::{any::TypeId, sync::Arc};
+use std::{
+    any::TypeId,
+    sync::{Arc, OnceLock},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use actix_web::web::Bytes;
 
 use async_graphql::{
     Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
@@ -23,7 +29,12 @@ use async_graphql::{
     parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection},
 };
 
-use super::query_key::fingerprint;
+use moka::future::Cache as MokaCache;
+
+use super::{
+    cost::{self, RateBudget},
+    query_key::fingerprint,
+};
 use crate::{auth::Caller, cache::Cache, config::ResponseCacheSettings, metrics::Metrics};
 
 /// Mutations that never change what anonymous queries show: they don't bump the version.
@@ -43,7 +54,7 @@ pub struct LookedUp {
 }
 
 /// A cached response: everything the transport needs to answer without executing.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub struct CachedResponse {
     /// The query's complexity, reported again in `extensions.cost`.
     pub cost: usize,
@@ -53,88 +64,225 @@ pub struct CachedResponse {
     pub cache_control: String,
     /// `data`, serialised.
     pub data: String,
+    /// The whole body when no rate budget is reported, built on first use: the complexity
+    /// limit it reports is fixed for the life of the process.
+    body_without_budget: OnceLock<Bytes>,
 }
 
 /// The outcome of a lookup.
 pub enum Lookup {
-    Hit(CachedResponse),
+    Hit(Arc<CachedResponse>),
     /// `version` is the current catalogue version, when the cache could tell it.
     Miss {
         version: Option<String>,
     },
 }
 
-const ENTRY_FORMAT: &str = "r1";
+const ENTRY_FORMAT: &str = "r2";
 
 fn entry_key(fingerprint: &str) -> String {
     format!("gql:{fingerprint}")
 }
 
 impl CachedResponse {
-    fn encode(&self, version: &str) -> String {
+    pub fn new(cost: usize, etag: String, cache_control: String, data: String) -> Self {
+        Self {
+            cost,
+            etag,
+            cache_control,
+            data,
+            body_without_budget: OnceLock::new(),
+        }
+    }
+
+    /// The response body, `data` with `extensions.cost`.
+    pub fn body(&self, limit: usize, budget: Option<RateBudget>) -> Bytes {
+        match budget {
+            None => self
+                .body_without_budget
+                .get_or_init(|| self.build_body(limit, None))
+                .clone(),
+            budget => self.build_body(limit, budget),
+        }
+    }
+
+    fn build_body(&self, limit: usize, budget: Option<RateBudget>) -> Bytes {
+        let cost = serde_json::to_string(&cost::report(self.cost, limit, budget))
+            .unwrap_or_else(|_| "null".to_owned());
+        format!(r#"{{"data":{},"extensions":{{"cost":{cost}}}}}"#, self.data).into()
+    }
+
+    fn encode(&self, version: &str, stored_at: SystemTime) -> String {
+        let stored_at = stored_at
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
         format!(
-            "{ENTRY_FORMAT}\n{version}\n{}\n{}\n{}\n{}",
+            "{ENTRY_FORMAT}\n{version}\n{stored_at}\n{}\n{}\n{}\n{}",
             self.cost, self.etag, self.cache_control, self.data
         )
     }
 
-    /// The response in `entry` when it was computed under `version`.
-    fn decode(entry: &str, version: &str) -> Option<Self> {
-        let mut parts = entry.splitn(6, '\n');
+    /// The response in `entry` and when it was stored, when it was computed under `version`.
+    fn decode(entry: &str, version: &str) -> Option<(Self, SystemTime)> {
+        let mut parts = entry.splitn(7, '\n');
         if parts.next()? != ENTRY_FORMAT || parts.next()? != version {
             return None;
         }
-        Some(Self {
-            cost: parts.next()?.parse().ok()?,
-            etag: parts.next()?.to_owned(),
-            cache_control: parts.next()?.to_owned(),
-            data: parts.next()?.to_owned(),
-        })
+        let stored_at = UNIX_EPOCH + Duration::from_millis(parts.next()?.parse().ok()?);
+        let response = Self::new(
+            parts.next()?.parse().ok()?,
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+            parts.next()?.to_owned(),
+        );
+        Some((response, stored_at))
     }
 }
 
-/// The cached response of an anonymous query, if there is a current one. A cache that cannot
-/// answer is a miss.
-pub async fn lookup(cache: &Cache, fingerprint: &str) -> Lookup {
-    match cache
-        .get_pair(Cache::catalogue_version_key(), &entry_key(fingerprint))
-        .await
-    {
-        Ok((Some(version), entry)) => {
-            match entry.and_then(|entry| CachedResponse::decode(&entry, &version)) {
-                Some(hit) => Lookup::Hit(hit),
-                None => Lookup::Miss {
-                    version: Some(version),
-                },
-            }
+/// Where cached responses live: in the shared cache, so that any replica can answer them, and
+/// in the memory of each replica that served one, so that its next hits cost no transfer of the
+/// body. Either copy is used only under the current catalogue version, which is read from the
+/// shared cache for every lookup (the read is shared between concurrent lookups).
+#[derive(Clone)]
+pub struct ResponseStore {
+    cache: Cache,
+    ttl: Duration,
+    near: MokaCache<String, Arc<NearEntry>>,
+    /// Fingerprints by the request's exact text: normalising and hashing a document costs
+    /// more than looking it up, and clients repeat the same few documents.
+    fingerprints: MokaCache<String, Arc<str>>,
+}
+
+/// How many distinct request texts keep their fingerprint.
+const REMEMBERED_FINGERPRINTS: u64 = 10_000;
+
+struct NearEntry {
+    version: String,
+    /// When the shared copy expires: the near copy never outlives it.
+    expires_at: Instant,
+    response: Arc<CachedResponse>,
+}
+
+impl ResponseStore {
+    pub fn new(cache: Cache, settings: &ResponseCacheSettings) -> Self {
+        let near = MokaCache::builder()
+            .max_capacity(settings.memory_bytes)
+            .weigher(|key: &String, entry: &Arc<NearEntry>| {
+                let bytes = key.len() + entry.response.data.len() + entry.response.etag.len();
+                u32::try_from(bytes).unwrap_or(u32::MAX)
+            })
+            .time_to_live(settings.ttl)
+            .build();
+        Self {
+            cache,
+            ttl: settings.ttl,
+            near,
+            fingerprints: MokaCache::new(REMEMBERED_FINGERPRINTS),
         }
-        Ok((None, _)) | Err(_) => Lookup::Miss { version: None },
     }
-}
 
-/// The fingerprint of an anonymous request, or `None` when its response is never cached.
-pub fn anonymous_fingerprint(request: &Request) -> Option<String> {
-    request.uploads.is_empty().then(|| {
-        fingerprint(
+    /// The fingerprint of an anonymous request, or `None` when its response is never cached.
+    pub async fn fingerprint(&self, request: &Request) -> Option<Arc<str>> {
+        if !request.uploads.is_empty() {
+            return None;
+        }
+        let variables = serde_json::to_string(&request.variables).unwrap_or_default();
+        let operation_name = request.operation_name.as_deref().unwrap_or("");
+        let text = format!("{operation_name}\0{variables}\0{}", request.query);
+        if let Some(known) = self.fingerprints.get(&text).await {
+            return Some(known);
+        }
+        let computed: Arc<str> = fingerprint(
             &request.query,
             request.operation_name.as_deref(),
             &variables_json(&request.variables),
             PUBLIC_SCOPE,
         )
-    })
+        .into();
+        self.fingerprints.insert(text, computed.clone()).await;
+        Some(computed)
+    }
+
+    /// The cached response of an anonymous query, if there is a current one. A cache that
+    /// cannot answer is a miss.
+    pub async fn lookup(&self, fingerprint: &str) -> Lookup {
+        let Ok(version) = self.cache.catalogue_version().await else {
+            return Lookup::Miss { version: None };
+        };
+        if let Some(near) = self.near.get(fingerprint).await
+            && near.version == version
+            && near.expires_at > Instant::now()
+        {
+            return Lookup::Hit(near.response.clone());
+        }
+        let entry = self.cache.get(&entry_key(fingerprint)).await.ok().flatten();
+        match entry.and_then(|entry| CachedResponse::decode(&entry, &version)) {
+            Some((response, stored_at)) => {
+                let response = Arc::new(response);
+                let age = SystemTime::now()
+                    .duration_since(stored_at)
+                    .unwrap_or_default();
+                if let Some(left) = self.ttl.checked_sub(age) {
+                    self.keep_near(fingerprint, version, left, response.clone())
+                        .await;
+                }
+                Lookup::Hit(response)
+            }
+            None => Lookup::Miss {
+                version: Some(version),
+            },
+        }
+    }
+
+    /// Stores a response computed under `version` in the shared cache and in this replica.
+    async fn store(&self, fingerprint: &str, version: String, response: CachedResponse) {
+        // A cache that is down only costs the next request a miss.
+        let _ = self
+            .cache
+            .set(
+                &entry_key(fingerprint),
+                &response.encode(&version, SystemTime::now()),
+                self.ttl,
+            )
+            .await;
+        self.keep_near(fingerprint, version, self.ttl, Arc::new(response))
+            .await;
+    }
+
+    async fn keep_near(
+        &self,
+        fingerprint: &str,
+        version: String,
+        ttl: Duration,
+        response: Arc<CachedResponse>,
+    ) {
+        let entry = NearEntry {
+            version,
+            expires_at: Instant::now() + ttl,
+            response,
+        };
+        self.near
+            .insert(fingerprint.to_owned(), Arc::new(entry))
+            .await;
+    }
 }
 
 /// The extension factory, registered once on the schema.
 pub struct ResponseCache {
-    cache: Cache,
+    store: ResponseStore,
     settings: ResponseCacheSettings,
     metrics: Arc<Metrics>,
 }
 
 impl ResponseCache {
-    pub fn new(cache: Cache, settings: ResponseCacheSettings, metrics: Arc<Metrics>) -> Self {
+    pub fn new(
+        store: ResponseStore,
+        settings: ResponseCacheSettings,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
-            cache,
+            store,
             settings,
             metrics,
         }
@@ -144,7 +292,7 @@ impl ResponseCache {
 impl ExtensionFactory for ResponseCache {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(PerRequest {
-            cache: self.cache.clone(),
+            store: self.store.clone(),
             settings: self.settings.clone(),
             metrics: self.metrics.clone(),
             plan: std::sync::Mutex::default(),
@@ -153,7 +301,7 @@ impl ExtensionFactory for ResponseCache {
 }
 
 struct PerRequest {
-    cache: Cache,
+    store: ResponseStore,
     settings: ResponseCacheSettings,
     metrics: Arc<Metrics>,
     plan: std::sync::Mutex<Plan>,
@@ -164,7 +312,7 @@ struct PerRequest {
 struct Plan {
     operation_name: Option<String>,
     /// Set for anonymous callers when caching is on.
-    fingerprint: Option<String>,
+    fingerprint: Option<Arc<str>>,
     /// Set when the transport already looked up and missed.
     looked_up: Option<Option<String>>,
     complexity: usize,
@@ -185,15 +333,15 @@ impl PerRequest {
         ctx: &ExtensionContext<'_>,
         operation_name: Option<&str>,
         plan: Plan,
-        fingerprint: String,
+        fingerprint: Arc<str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let fingerprint = fingerprint.as_str();
+        let fingerprint = &*fingerprint;
         // Read before executing: a write that commits meanwhile moves the version on, so a
         // response that may predate it is stored under a version no later lookup accepts.
         let version = match plan.looked_up {
             Some(version) => version,
-            None => match lookup(&self.cache, fingerprint).await {
+            None => match self.store.lookup(fingerprint).await {
                 Lookup::Hit(hit) => {
                     if let Ok(data) = serde_json::from_str::<Value>(&hit.data) {
                         tracing::debug!(fingerprint, "response cache hit");
@@ -205,10 +353,6 @@ impl PerRequest {
                 Lookup::Miss { version } => version,
             },
         };
-        let version = match version {
-            Some(version) => Some(version),
-            None => self.cache.catalogue_version().await.ok(),
-        };
         self.metrics.record_cache_miss();
         let response = next.run(ctx, operation_name).await;
         if let Some(version) = version
@@ -217,21 +361,13 @@ impl PerRequest {
             && let Ok(data) = serde_json::to_string(&response.data)
             && let Some(etag) = crate::http::etag::tag_of(format!("{{\"data\":{data}}}").as_bytes())
         {
-            let cached = CachedResponse {
-                cost: plan.complexity,
+            let cached = CachedResponse::new(
+                plan.complexity,
                 etag,
-                cache_control: response.cache_control.value().unwrap_or_default(),
+                response.cache_control.value().unwrap_or_default(),
                 data,
-            };
-            // A cache that is down only costs the next request a miss.
-            let _ = self
-                .cache
-                .set(
-                    &entry_key(fingerprint),
-                    &cached.encode(&version),
-                    self.settings.ttl,
-                )
-                .await;
+            );
+            self.store.store(fingerprint, version, cached).await;
         }
         let mut headers = response.http_headers.clone();
         headers.extend(cache_header("MISS"));
@@ -262,9 +398,10 @@ impl Extension for PerRequest {
                 .get(&TypeId::of::<LookedUp>())
                 .and_then(|data| data.downcast_ref::<LookedUp>())
                 .map(|looked_up| looked_up.version.clone());
-            if self.settings.enabled && anonymous {
-                plan.fingerprint = anonymous_fingerprint(&request);
-            }
+        }
+        if self.settings.enabled && anonymous {
+            let fingerprint = self.store.fingerprint(&request).await;
+            self.plan().fingerprint = fingerprint;
         }
         next.run(ctx, request).await
     }
@@ -320,7 +457,7 @@ impl Extension for PerRequest {
                 let response = next.run(ctx, operation_name).await;
                 if plan.changes_catalogue {
                     // Even after errors: a mutation may have committed part of its work.
-                    if let Err(err) = self.cache.bump_catalogue_version().await {
+                    if let Err(err) = self.store.cache.bump_catalogue_version().await {
                         tracing::debug!(error = %err, "could not bump the catalogue version");
                     }
                 }

@@ -11,7 +11,7 @@ use crate::{
     error::{AppError, REQUEST_ID},
     graphql::{
         ClientInfo, DermagaSchema, attach_loaders,
-        response_cache::{self, LookedUp, Lookup},
+        response_cache::{LookedUp, Lookup},
     },
     service::auth::authenticate,
     state::AppContext,
@@ -106,18 +106,16 @@ async fn serve_cached(
     if !app.settings.response_cache.enabled || single.query.is_empty() {
         return Err(None);
     }
-    let Some(fingerprint) = response_cache::anonymous_fingerprint(single) else {
+    let Some(fingerprint) = app.responses.fingerprint(single).await else {
         return Err(None);
     };
     let started = std::time::Instant::now();
-    let hit = match response_cache::lookup(&app.cache, &fingerprint).await {
+    let hit = match app.responses.lookup(&fingerprint).await {
         Lookup::Hit(hit) => hit,
         Lookup::Miss { version } => return Err(Some(LookedUp { version })),
     };
     app.metrics.record_cache_hit();
-    let cost = crate::graphql::cost::report(hit.cost, app.settings.graphql.max_complexity, budget);
-    let cost = serde_json::to_string(&cost).unwrap_or_else(|_| "null".to_owned());
-    let body = format!(r#"{{"data":{},"extensions":{{"cost":{cost}}}}}"#, hit.data);
+    let body = hit.body(app.settings.graphql.max_complexity, budget);
     let mut response = negotiation::cached_response(media, body, &hit.cache_control);
     if http.method() == actix_web::http::Method::GET {
         response = super::etag::with_tag(http, response, &hit.etag);

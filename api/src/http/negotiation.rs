@@ -92,7 +92,7 @@ pub fn error_response(
     let body = json!({ "errors": [{ "message": message.into(), "extensions": { "code": code } }] })
         .to_string();
     let mut builder = HttpResponse::build(status);
-    skip_compression_if_small(&mut builder, &body);
+    skip_compression_if_small(&mut builder, body.as_ref());
     builder.content_type(media.content_type()).body(body)
 }
 
@@ -139,7 +139,7 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
         object.remove("data");
     }
     let body = body.to_string();
-    skip_compression_if_small(&mut builder, &body);
+    skip_compression_if_small(&mut builder, body.as_ref());
     let mut http_response = builder.content_type(media.content_type()).body(body);
     for (name, value) in headers {
         http_response.headers_mut().append(name, value);
@@ -148,7 +148,11 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
 }
 
 /// A response served from the response cache: `body` is the whole serialised response.
-pub fn cached_response(media: MediaType, body: String, cache_control: &str) -> HttpResponse {
+pub fn cached_response(
+    media: MediaType,
+    body: actix_web::web::Bytes,
+    cache_control: &str,
+) -> HttpResponse {
     let mut builder = HttpResponse::Ok();
     if !cache_control.is_empty() {
         builder.insert_header((header::CACHE_CONTROL, cache_control));
@@ -157,7 +161,7 @@ pub fn cached_response(media: MediaType, body: String, cache_control: &str) -> H
         HeaderName::from_static("x-cache"),
         HeaderValue::from_static("HIT"),
     ));
-    skip_compression_if_small(&mut builder, &body);
+    skip_compression_if_small(&mut builder, body.as_ref());
     builder.content_type(media.content_type()).body(body)
 }
 
@@ -165,7 +169,7 @@ pub fn cached_response(media: MediaType, body: String, cache_control: &str) -> H
 pub const MIN_COMPRESSED_BYTES: usize = 1024;
 
 /// Marks a small body `identity`, which tells actix's `Compress` middleware to leave it alone.
-fn skip_compression_if_small(builder: &mut actix_web::HttpResponseBuilder, body: &str) {
+fn skip_compression_if_small(builder: &mut actix_web::HttpResponseBuilder, body: &[u8]) {
     if body.len() < MIN_COMPRESSED_BYTES {
         builder.insert_header(header::ContentEncoding::Identity);
     }
