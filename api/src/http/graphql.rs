@@ -150,8 +150,7 @@ async fn execute(
                     Err(error) => return Ok(unauthenticated(error).into()),
                 },
             };
-            let rate_key = rate_limit::caller_key(&caller, &client.ip);
-            let budget = rate_limit::take(&app, &rate_key, request.iter().count())
+            let budget = rate_limit::take(&app, &caller, &client.ip, request.iter().count())
                 .await
                 .map_err(|retry_after| rate_limit::too_many_requests(media, retry_after))?;
             let mut request = request;
@@ -246,13 +245,13 @@ fn bearer_token(http: &HttpRequest) -> Option<&str> {
 }
 
 fn client_ip(http: &HttpRequest, trust_forwarded_for: bool) -> String {
-    let info = http.connection_info();
-    let address = if trust_forwarded_for {
-        info.realip_remote_addr()
-    } else {
-        info.peer_addr()
-    };
-    address.unwrap_or("unknown").to_owned()
+    if trust_forwarded_for {
+        let info = http.connection_info();
+        return info.realip_remote_addr().unwrap_or("unknown").to_owned();
+    }
+    // The socket's address alone: `connection_info` would also parse the host and scheme.
+    http.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string())
 }
 
 fn is_websocket_upgrade(http: &HttpRequest) -> bool {

@@ -16,7 +16,7 @@ use crate::{auth::Caller, graphql::cost::RateBudget, state::AppContext};
 const WINDOW: Duration = Duration::from_secs(60);
 
 /// Whom a request is counted against.
-pub fn caller_key(caller: &Caller, client_ip: &str) -> String {
+fn caller_key(caller: &Caller, client_ip: &str) -> String {
     match caller {
         Caller::User(user) => format!("ratelimit:user:{}", user.user_id),
         Caller::Anonymous => format!("ratelimit:ip:{client_ip}"),
@@ -28,13 +28,15 @@ pub fn caller_key(caller: &Caller, client_ip: &str) -> String {
 /// until the window resets when the budget is spent.
 pub async fn take(
     app: &AppContext,
-    key: &str,
+    caller: &Caller,
+    client_ip: &str,
     operations: usize,
 ) -> Result<Option<RateBudget>, Duration> {
     let limit = app.settings.graphql.rate_limit_per_minute;
     if limit == 0 {
         return Ok(None);
     }
+    let key = &caller_key(caller, client_ip);
     let mut counted = None;
     for _ in 0..operations.max(1) {
         match app.cache.increment(key, WINDOW).await {
