@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -104,6 +105,10 @@ def seed(database_url, sellers, products):
 
 class Server:
     def __init__(self, database_url, response_cache):
+        # Another process on the port would answer in this server's place and be measured.
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", PORT)) == 0:
+                raise SystemExit(f"bench: port {PORT} is taken by another process; stop it first")
         self.process = subprocess.Popen(
             [BINARY, "serve"], env=server_env(database_url, response_cache)
         )
@@ -111,6 +116,8 @@ class Server:
         atexit.register(lambda: self.process.poll() is None and self.process.kill())
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"bench: the server exited at start (is port {PORT} taken?)")
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
                 return
