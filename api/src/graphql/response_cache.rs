@@ -7,10 +7,12 @@
 //! that starts after a mutation returned never sees a response cached before it, on any replica.
 //! A hit is answered before execution: it touches no database.
 //!
-//! One entry per fingerprint holds the response with the version it was computed under; a
-//! lookup reads the current version and the entry in one round trip and counts as a hit only
-//! when they agree. The HTTP transport looks up before parsing anything (`lookup`), and the
-//! extension then only stores what it executes.
+//! One entry per fingerprint holds the response with the version it was computed under, in the
+//! shared cache and in the memory of each replica that served it (`ResponseStore`); a lookup
+//! reads the current version (shared between concurrent lookups, see `Cache::catalogue_version`)
+//! and counts as a hit only when the entry's version agrees. The HTTP transport looks up before
+//! parsing anything (`ResponseStore::lookup`), and the extension then only stores what it
+//! executes.
 
 use std::{
     any::TypeId,
@@ -154,8 +156,11 @@ pub struct ResponseStore {
     fingerprints: MokaCache<String, Arc<str>>,
 }
 
-/// How many distinct request texts keep their fingerprint.
-const REMEMBERED_FINGERPRINTS: u64 = 10_000;
+/// How much memory the remembered fingerprints may take, keys included.
+const REMEMBERED_FINGERPRINT_BYTES: u64 = 8 * 1024 * 1024;
+/// Longer request texts are fingerprinted every time: clients repeat short documents, and
+/// one long text would push out many short ones.
+const LONGEST_REMEMBERED_TEXT: usize = 16 * 1024;
 
 struct NearEntry {
     version: String,
@@ -169,7 +174,9 @@ impl ResponseStore {
         let near = MokaCache::builder()
             .max_capacity(settings.memory_bytes)
             .weigher(|key: &String, entry: &Arc<NearEntry>| {
-                let bytes = key.len() + entry.response.data.len() + entry.response.etag.len();
+                // `data` twice: the body built from it on first use is kept beside it.
+                let response = &entry.response;
+                let bytes = key.len() + 2 * response.data.len() + response.etag.len();
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
             .time_to_live(settings.ttl)
@@ -178,7 +185,12 @@ impl ResponseStore {
             cache,
             ttl: settings.ttl,
             near,
-            fingerprints: MokaCache::new(REMEMBERED_FINGERPRINTS),
+            fingerprints: MokaCache::builder()
+                .max_capacity(REMEMBERED_FINGERPRINT_BYTES)
+                .weigher(|text: &String, fingerprint: &Arc<str>| {
+                    u32::try_from(text.len() + fingerprint.len()).unwrap_or(u32::MAX)
+                })
+                .build(),
         }
     }
 
@@ -200,7 +212,9 @@ impl ResponseStore {
             PUBLIC_SCOPE,
         )
         .into();
-        self.fingerprints.insert(text, computed.clone()).await;
+        if text.len() <= LONGEST_REMEMBERED_TEXT {
+            self.fingerprints.insert(text, computed.clone()).await;
+        }
         Some(computed)
     }
 
@@ -511,4 +525,43 @@ fn cache_header(value: &'static str) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-cache", http::HeaderValue::from_static(value));
     headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> ResponseStore {
+        let settings = ResponseCacheSettings {
+            enabled: true,
+            ttl: Duration::from_secs(60),
+            memory_bytes: 1024 * 1024,
+        };
+        ResponseStore::new(Cache::memory("t:"), &settings)
+    }
+
+    #[tokio::test]
+    async fn fingerprints_of_short_texts_are_remembered_and_long_ones_are_not() {
+        let store = store();
+        let short = Request::new("{ categories { id } }");
+        let laid_out = Request::new("{\n  categories { id }\n}");
+        let commented = Request::new(format!(
+            "{{ categories {{ id }} }} # {}",
+            "x".repeat(LONGEST_REMEMBERED_TEXT)
+        ));
+
+        let first = store.fingerprint(&short).await.unwrap();
+        assert_eq!(store.fingerprint(&short).await.unwrap(), first);
+        assert_eq!(store.fingerprint(&laid_out).await.unwrap(), first);
+        assert_eq!(store.fingerprint(&commented).await.unwrap(), first);
+        let other = Request::new("{ categories { id } }").operation_name("Tree");
+        assert_ne!(store.fingerprint(&other).await.unwrap(), first);
+
+        store.fingerprints.run_pending_tasks().await;
+        assert_eq!(
+            store.fingerprints.entry_count(),
+            3,
+            "the long text is not kept"
+        );
+    }
 }
