@@ -3,12 +3,13 @@
     python3 scripts/cpu_per_request.py URL [CONNECTIONS]
 
 Runs wrk for 8 s against URL (a server already started, e.g. by hand as in scripts/bench.py)
-and divides the CPU time each process group spent (from /proc/<pid>/stat) by the requests
-served. A diagnostic for docs/performance.md, not a benchmark: the figures are proportions.
+and divides the CPU time each process group spent (from /proc/<pid>/stat), and wrk's own
+(from this script's child rusage), by the requests served. A diagnostic for docs/performance.md, not a benchmark: the figures are proportions.
 """
 
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -27,6 +28,11 @@ def cpu_seconds(pattern):
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 GROUPS = {"server": "dermaga serve", "postgres": "postgres", "redis": "redis-server"}
 
 
@@ -34,6 +40,7 @@ def main():
     url = sys.argv[1]
     connections = sys.argv[2] if len(sys.argv) > 2 else "8"
     before = {name: cpu_seconds(pattern) for name, pattern in GROUPS.items()}
+    before["wrk"] = children_cpu_seconds()
     started = time.monotonic()
     output = subprocess.run(
         ["wrk", "-t2", "-c", connections, "-d8s", "--latency", url],
@@ -41,9 +48,10 @@ def main():
     ).stdout
     elapsed = time.monotonic() - started
     after = {name: cpu_seconds(pattern) for name, pattern in GROUPS.items()}
+    after["wrk"] = children_cpu_seconds()
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     print(re.search(r"Requests/sec:\s+\S+", output).group(0))
-    for name in GROUPS:
+    for name in [*GROUPS, "wrk"]:
         spent = after[name] - before[name]
         print(f"  {name}: {spent * 1e6 / requests:.0f} us CPU/request, {spent / elapsed * 100:.0f}% of a core")
 

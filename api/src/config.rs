@@ -3,7 +3,7 @@
 //! Every variable is listed in the README and used with the same name in docker-compose.yml.
 //! Secrets are wrapped in [`SecretString`] so that they never end up in a log line or an error.
 
-use std::{collections::HashMap, fmt, time::Duration};
+use std::{collections::HashMap, fmt, num::NonZeroU64, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
@@ -171,6 +171,9 @@ pub struct GraphqlSettings {
     pub search_window: u64,
 }
 
+/// `CATALOGUE_SEARCH_WINDOW` when unset; zero is refused, since a window must hold a product.
+const DEFAULT_SEARCH_WINDOW: NonZeroU64 = NonZeroU64::new(1_000).unwrap();
+
 /// The minimum length of an HMAC secret: 256 bits, as RFC 7518 asks for HS256.
 const MIN_SECRET_LEN: usize = 32;
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://dermaga.db?mode=rwc";
@@ -250,14 +253,9 @@ impl Settings {
                 max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", 10)?,
                 rate_limit_per_minute: env.parse("RATE_LIMIT_PER_MINUTE", 600)?,
                 request_timeout: positive_seconds(&env, "REQUEST_TIMEOUT_SECONDS", 30.0)?,
-                search_window: match env.parse("CATALOGUE_SEARCH_WINDOW", 1_000)? {
-                    0 => {
-                        return Err(ConfigError(
-                            "CATALOGUE_SEARCH_WINDOW must be at least 1".into(),
-                        ));
-                    }
-                    window => window,
-                },
+                search_window: env
+                    .parse("CATALOGUE_SEARCH_WINDOW", DEFAULT_SEARCH_WINDOW)?
+                    .get(),
             },
             http_workers: env.parse("HTTP_WORKERS", default_workers)?,
             trust_forwarded_for: env.parse("TRUST_FORWARDED_FOR", false)?,

@@ -77,6 +77,14 @@ pub async fn create_indexes(
     Ok(())
 }
 
+/// Runs `sql` on PostgreSQL; on SQLite, which lacks what it builds, does nothing.
+pub async fn postgres_only(manager: &SchemaManager<'_>, sql: &str) -> Result<(), DbErr> {
+    if manager.get_database_backend() == sea_orm_migration::sea_orm::DbBackend::Postgres {
+        manager.get_connection().execute_unprepared(sql).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,9 @@
 //! nor ranking recomputes it per row, and a trigram GIN index over the lowered title for typo
 //! matches; on both backends, variants by price for the price filters.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::ddl::postgres_only;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -28,12 +30,7 @@ const POSTGRES_DOWN: &str = "DROP INDEX IF EXISTS products_title_trgm_idx; \
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(POSTGRES_UP)
-                .await?;
-        }
+        postgres_only(manager, POSTGRES_UP).await?;
         manager
             .create_index(
                 Index::create()
@@ -55,12 +52,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(POSTGRES_DOWN)
-                .await?;
-        }
-        Ok(())
+        postgres_only(manager, POSTGRES_DOWN).await
     }
 }

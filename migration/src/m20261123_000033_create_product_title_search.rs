@@ -4,7 +4,9 @@
 //! has enough rows, instead of scoring every match. SQLite's FTS5 table already has the title
 //! as its own column.
 
-use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
+use sea_orm_migration::prelude::*;
+
+use crate::ddl::postgres_only;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -25,22 +27,10 @@ const POSTGRES_DOWN: &str = "DROP INDEX IF EXISTS products_title_document_idx; \
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(POSTGRES_UP)
-                .await?;
-        }
-        Ok(())
+        postgres_only(manager, POSTGRES_UP).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() == DbBackend::Postgres {
-            manager
-                .get_connection()
-                .execute_unprepared(POSTGRES_DOWN)
-                .await?;
-        }
-        Ok(())
+        postgres_only(manager, POSTGRES_DOWN).await
     }
 }

@@ -165,14 +165,14 @@ pub async fn publish(
         model.updated_at = Set(now);
         listings.push(model.save(&txn).await?.try_into_model()?);
     }
-    let changes = json!({ "channels": choices.iter().map(|c| c.channel_id).collect::<Vec<_>>() });
-    let audit = ProductAudit {
-        caller,
-        aggregator_id,
-        product_id: product.id,
+    let entry = AuditEntry {
+        aggregator_id: Some(aggregator_id),
         action: "product.published",
+        entity_type: "Product",
+        entity_id: product.id,
+        changes: json!({ "channels": choices.iter().map(|c| c.channel_id).collect::<Vec<_>>() }),
     };
-    queue_and_commit(txn, audit, listings, changes).await
+    queue_and_commit(txn, caller, entry, listings).await
 }
 
 /// Withdraws a product from channels (all of its channels when `channel_ids` is `None`) and
@@ -206,45 +206,26 @@ pub async fn unpublish(
         model.updated_at = Set(now);
         listings.push(model.update(&txn).await?);
     }
-    let changes = json!({ "listings": listings.iter().map(|l| l.id).collect::<Vec<_>>() });
-    let audit = ProductAudit {
-        caller,
-        aggregator_id,
-        product_id: product.id,
+    let entry = AuditEntry {
+        aggregator_id: Some(aggregator_id),
         action: "product.unpublished",
+        entity_type: "Product",
+        entity_id: product.id,
+        changes: json!({ "listings": listings.iter().map(|l| l.id).collect::<Vec<_>>() }),
     };
-    queue_and_commit(txn, audit, listings, changes).await
-}
-
-/// Who changed which product's listings, for the audit log.
-struct ProductAudit<'a> {
-    caller: &'a AuthUser,
-    aggregator_id: i64,
-    product_id: i64,
-    action: &'static str,
+    queue_and_commit(txn, caller, entry, listings).await
 }
 
 /// Queues the push of `listings`, records the change and commits: one transaction, so the
 /// listings, their push and their audit entry land together or not at all.
 async fn queue_and_commit(
     txn: sea_orm::DatabaseTransaction,
-    audit: ProductAudit<'_>,
+    caller: &AuthUser,
+    entry: AuditEntry<'_>,
     listings: Vec<channel_listings::Model>,
-    changes: serde_json::Value,
 ) -> AppResult<Vec<channel_listings::Model>> {
     outbox::enqueue(&txn, listings.clone()).await?;
-    audit::record(
-        &txn,
-        Some(audit.caller),
-        AuditEntry {
-            aggregator_id: Some(audit.aggregator_id),
-            action: audit.action,
-            entity_type: "Product",
-            entity_id: audit.product_id,
-            changes,
-        },
-    )
-    .await?;
+    audit::record(&txn, Some(caller), entry).await?;
     txn.commit().await?;
     Ok(listings)
 }

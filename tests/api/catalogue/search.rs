@@ -42,6 +42,30 @@ async fn search(app: &TestApp, term: &str) -> Vec<String> {
     titles(&body)
 }
 
+/// Every page of a search for `term`, `first` products at a time, following `endCursor`.
+async fn search_pages(app: &TestApp, term: &str, first: u64) -> Vec<serde_json::Value> {
+    let mut pages = Vec::new();
+    let mut after = serde_json::Value::Null;
+    loop {
+        let body = products(
+            app,
+            json!({ "filter": { "search": term }, "first": first, "after": after }),
+        )
+        .await;
+        let info = body["data"]["products"]["pageInfo"].clone();
+        pages.push(body);
+        if info["hasNextPage"] != true {
+            return pages;
+        }
+        after = info["endCursor"].clone();
+    }
+}
+
+/// The titles of `pages`, in order.
+fn titles_of(pages: &[serde_json::Value]) -> Vec<String> {
+    pages.iter().flat_map(titles).collect()
+}
+
 #[tokio::test]
 async fn words_of_title_and_description_find_products_best_first() {
     let app = spawn_app().await;
@@ -88,21 +112,7 @@ async fn search_pages_through_ranked_results_without_repeats() {
         let title = format!("Keripik Singkong Rasa {index}");
         create(&app, &tenant, &tenant.seller_id, Spec::titled(&title)).await;
     }
-    let mut seen = Vec::new();
-    let mut after = serde_json::Value::Null;
-    loop {
-        let body = products(
-            &app,
-            json!({ "filter": { "search": "singkong" }, "first": 3, "after": after }),
-        )
-        .await;
-        seen.extend(titles(&body));
-        let info = &body["data"]["products"]["pageInfo"];
-        if info["hasNextPage"] != true {
-            break;
-        }
-        after = info["endCursor"].clone();
-    }
+    let mut seen = titles_of(&search_pages(&app, "singkong", 3).await);
     seen.sort();
     seen.dedup();
     assert_eq!(seen.len(), 7, "{seen:?}");
@@ -148,23 +158,11 @@ async fn title_matches_rank_above_description_matches_and_pages_cross_the_tiers(
     };
     assert_eq!(search(&app, "tempe").await, expected);
 
-    let mut seen = Vec::new();
-    let mut after = serde_json::Value::Null;
-    loop {
-        let body = products(
-            &app,
-            json!({ "filter": { "search": "tempe" }, "first": 2, "after": after }),
-        )
-        .await;
+    let pages = search_pages(&app, "tempe", 2).await;
+    for body in &pages {
         assert_eq!(body["data"]["products"]["totalCount"], 5, "{body}");
-        seen.extend(titles(&body));
-        let info = &body["data"]["products"]["pageInfo"];
-        if info["hasNextPage"] != true {
-            break;
-        }
-        after = info["endCursor"].clone();
     }
-    assert_eq!(seen, expected);
+    assert_eq!(titles_of(&pages), expected);
 }
 
 #[tokio::test]
@@ -193,21 +191,7 @@ async fn matches_older_than_the_window_of_newest_products_are_found_and_paged_on
         .map(|index| created[*index].clone())
         .collect();
     for first in [1, 2, 4, 20] {
-        let mut seen = Vec::new();
-        let mut after = serde_json::Value::Null;
-        loop {
-            let body = products(
-                &app,
-                json!({ "filter": { "search": "rengginang" }, "first": first, "after": after }),
-            )
-            .await;
-            seen.extend(titles(&body));
-            let info = &body["data"]["products"]["pageInfo"];
-            if info["hasNextPage"] != true {
-                break;
-            }
-            after = info["endCursor"].clone();
-        }
+        let seen = titles_of(&search_pages(&app, "rengginang", first).await);
         assert_eq!(seen, expected, "pages of {first}");
     }
 }
