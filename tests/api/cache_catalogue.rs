@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::{cache_redis::LocalRedis, helpers::*};
+use crate::{cache_redis::shared_redis, helpers::*};
 
 const PRODUCTS: &str = "{ products(first: 10) { totalCount edges { node { id title } } } }";
 
@@ -41,13 +41,10 @@ async fn create_active_product(app: &TestApp, tenant: &Tenant) -> String {
 
 #[tokio::test]
 async fn a_product_edit_through_one_replica_is_seen_at_once_by_the_other() {
-    let local = match std::env::var("REDIS_URL") {
-        Ok(_) => None,
-        Err(_) => Some(LocalRedis::start().await),
+    let Some((_local, url)) = shared_redis().await else {
+        return;
     };
-    let url = local.as_ref().map(LocalRedis::url);
-    let extra: Vec<(&str, &str)> = url.iter().map(|url| ("REDIS_URL", url.as_str())).collect();
-    let first = spawn_app_with(&extra).await;
+    let first = spawn_app_with(&[("REDIS_URL", &url)]).await;
     let second = first.spawn_replica().await;
     let tenant = first.tenant("cache-products").await;
     let id = create_active_product(&first, &tenant).await;

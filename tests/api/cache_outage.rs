@@ -27,7 +27,9 @@ async fn app_on(redis: &LocalRedis) -> TestApp {
 
 #[tokio::test]
 async fn requests_succeed_from_the_database_while_redis_is_down() {
-    let mut redis = LocalRedis::start().await;
+    let Some(mut redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
     let app = app_on(&redis).await;
     anonymous(&app).await;
 
@@ -56,7 +58,9 @@ async fn requests_succeed_from_the_database_while_redis_is_down() {
 
 #[tokio::test]
 async fn caching_resumes_by_itself_when_redis_is_back() {
-    let mut redis = LocalRedis::start().await;
+    let Some(mut redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
     let app = app_on(&redis).await;
     anonymous(&app).await;
     redis.stop();
@@ -80,7 +84,9 @@ async fn caching_resumes_by_itself_when_redis_is_back() {
 
 #[tokio::test]
 async fn a_write_during_an_outage_is_not_hidden_by_older_cached_responses() {
-    let redis = LocalRedis::start().await;
+    let Some(redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
     let app = app_on(&redis).await;
     let admin = app.admin().await;
     let (_, before) = anonymous(&app).await;

@@ -1,6 +1,11 @@
-//! A Redis server of the test's own, on a free port, that the test can stop and restart.
+//! A Redis server of the test's own, on a free port, that the test can stop, pause and restart.
+//!
+//! It needs `redis-server` on the `PATH`. Without it the test is skipped, with one line naming
+//! what to install, so that `cargo test --workspace` passes on a machine that has only the Rust
+//! toolchain; under `DERMAGA_REQUIRE_SERVICES=1` (set by `.ci/run`) a missing server fails the test.
 
 use std::{
+    io::Write,
     net::TcpListener,
     process::{Child, Command, Stdio},
     time::Duration,
@@ -11,15 +16,27 @@ pub struct LocalRedis {
     child: Option<Child>,
 }
 
+/// How to get `redis-server`, for the skip line.
+const INSTALL_HINT: &str = "install Redis (Debian/Ubuntu: `apt install redis-server`, \
+                            macOS: `brew install redis`)";
+
 impl LocalRedis {
-    pub async fn start() -> Self {
+    /// Starts a private server, or returns `None` (after reporting the skip) when
+    /// `redis-server` is not installed.
+    pub async fn start_or_skip() -> Option<Self> {
+        if !redis_server_installed() {
+            skip(&format!(
+                "needs `redis-server` on the PATH to start a Redis of its own; {INSTALL_HINT}"
+            ));
+            return None;
+        }
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
         let mut redis = Self { port, child: None };
         redis.restart().await;
-        redis
+        Some(redis)
     }
 
     pub fn url(&self) -> String {
@@ -34,7 +51,7 @@ impl LocalRedis {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server is installed");
+            .expect("redis-server starts");
         self.child = Some(child);
         for _ in 0..100 {
             if tokio::net::TcpStream::connect(("127.0.0.1", self.port))
@@ -51,20 +68,11 @@ impl LocalRedis {
     /// Freezes the server for `duration` (SIGSTOP, then SIGCONT) while it keeps its data, like
     /// a network fault between the API and Redis.
     pub fn pause(&self, duration: Duration) {
-        let pid = self
-            .child
-            .as_ref()
-            .expect("redis-server runs")
-            .id()
-            .to_string();
-        let signal = |name: &str| {
-            let status = Command::new("kill").args([name, pid.as_str()]).status();
-            assert!(status.is_ok_and(|status| status.success()), "kill {name}");
-        };
-        signal("-STOP");
+        let pid = self.child.as_ref().expect("redis-server runs").id();
+        crate::helpers::send_signal(pid, libc::SIGSTOP);
         std::thread::spawn(move || {
             std::thread::sleep(duration);
-            let _ = Command::new("kill").args(["-CONT", pid.as_str()]).status();
+            crate::helpers::send_signal(pid, libc::SIGCONT);
         });
     }
 
@@ -80,4 +88,38 @@ impl Drop for LocalRedis {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The Redis a multi-replica test shares: `REDIS_URL`'s when set (the handle is `None`), else a
+/// private server; `None` overall when neither is available and the test is skipped.
+pub async fn shared_redis() -> Option<(Option<LocalRedis>, String)> {
+    match std::env::var("REDIS_URL") {
+        Ok(url) => Some((None, url)),
+        Err(_) => {
+            let local = LocalRedis::start_or_skip().await?;
+            let url = local.url();
+            Some((Some(local), url))
+        }
+    }
+}
+
+fn redis_server_installed() -> bool {
+    Command::new("redis-server")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Reports that the running test is skipped, or fails it when services are required.
+///
+/// The line goes to the process's stderr directly: `eprintln!` would be captured by the test
+/// harness and shown only for failing tests, so a skip would read as a silent pass.
+pub fn skip(reason: &str) {
+    let test = std::thread::current().name().unwrap_or("a test").to_owned();
+    if std::env::var("DERMAGA_REQUIRE_SERVICES").is_ok_and(|value| value == "1") {
+        panic!("{test} {reason} (DERMAGA_REQUIRE_SERVICES=1: it may not be skipped)");
+    }
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }

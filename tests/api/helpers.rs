@@ -394,3 +394,16 @@ pub async fn count(db: &DatabaseConnection, table: &str) -> i64 {
         .expect("a row");
     row.try_get::<i64>("", "n").expect("a number")
 }
+
+/// Sends a Unix signal to a process the test started, without relying on a `kill` binary.
+pub fn send_signal(pid: u32, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(pid).expect("a process id");
+    // SAFETY: kill(2) takes two integers and touches no memory of ours.
+    let result = unsafe { libc::kill(pid, signal) };
+    assert_eq!(
+        result,
+        0,
+        "kill({pid}, {signal}) failed: {}",
+        std::io::Error::last_os_error()
+    );
+}
