@@ -157,8 +157,8 @@ pub struct LoginThrottle {
 #[derive(Clone, Debug)]
 pub struct GraphqlSettings {
     pub introspection: bool,
-    pub max_depth: usize,
-    pub max_complexity: usize,
+    /// What one document may ask for, checked before it is validated or run.
+    pub limits: QueryLimits,
     /// Operations allowed in one batched POST (a JSON array).
     pub max_batch_size: usize,
     /// Requests allowed per caller (user, or client address when anonymous) and minute;
@@ -169,6 +169,61 @@ pub struct GraphqlSettings {
     /// How many of the newest products a RELEVANCE search page walks before it asks the
     /// search indexes (`crate::service::public_catalogue::ranked_rows`).
     pub search_window: u64,
+}
+
+/// The limits on one GraphQL document (`crate::graphql::limits`). All are checked before
+/// async-graphql validates the document, which expands every fragment spread: the text's size
+/// and tokens before it is parsed, the rest on the parsed document with each fragment measured
+/// once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QueryLimits {
+    /// `GRAPHQL_MAX_QUERY_BYTES`: the query text's length.
+    pub max_query_bytes: usize,
+    /// `GRAPHQL_MAX_TOKENS`: names, punctuators, numbers and strings (graphql-js's `maxTokens`).
+    pub max_tokens: usize,
+    /// `GRAPHQL_MAX_ALIASES`: aliases written in the document.
+    pub max_aliases: usize,
+    /// `GRAPHQL_MAX_FRAGMENT_SPREADS`: `...Name` written in the document.
+    pub max_fragment_spreads: usize,
+    /// `GRAPHQL_MAX_ROOT_FIELDS`: fields at the top of an operation, fragments expanded.
+    pub max_root_fields: usize,
+    /// `GRAPHQL_MAX_FIELDS`: fields of all operations with every fragment expanded.
+    pub max_fields: usize,
+    /// `GRAPHQL_MAX_DEPTH`: fields nested in fields; introspection (`__schema`, `__type`) reads
+    /// the schema in memory and counts as one level.
+    pub max_depth: usize,
+    /// `GRAPHQL_MAX_COMPLEXITY`: the operation's cost (`crate::graphql::cost`).
+    pub max_complexity: usize,
+}
+
+impl QueryLimits {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let limits = Self {
+            max_query_bytes: env.parse("GRAPHQL_MAX_QUERY_BYTES", 32 * 1024)?,
+            max_tokens: env.parse("GRAPHQL_MAX_TOKENS", 2_000)?,
+            max_aliases: env.parse("GRAPHQL_MAX_ALIASES", 30)?,
+            max_fragment_spreads: env.parse("GRAPHQL_MAX_FRAGMENT_SPREADS", 100)?,
+            max_root_fields: env.parse("GRAPHQL_MAX_ROOT_FIELDS", 20)?,
+            max_fields: env.parse("GRAPHQL_MAX_FIELDS", 1_000)?,
+            max_depth: env.parse("GRAPHQL_MAX_DEPTH", 12)?,
+            max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
+        };
+        for (name, value) in [
+            ("GRAPHQL_MAX_QUERY_BYTES", limits.max_query_bytes),
+            ("GRAPHQL_MAX_TOKENS", limits.max_tokens),
+            ("GRAPHQL_MAX_ROOT_FIELDS", limits.max_root_fields),
+            ("GRAPHQL_MAX_FIELDS", limits.max_fields),
+            ("GRAPHQL_MAX_DEPTH", limits.max_depth),
+            ("GRAPHQL_MAX_COMPLEXITY", limits.max_complexity),
+        ] {
+            if value == 0 {
+                return Err(ConfigError(format!(
+                    "{name} must be at least 1: no query fits in 0"
+                )));
+            }
+        }
+        Ok(limits)
+    }
 }
 
 /// `CATALOGUE_SEARCH_WINDOW` when unset; zero is refused, since a window must hold a product.
@@ -248,8 +303,7 @@ impl Settings {
             graphql: GraphqlSettings {
                 introspection: env
                     .parse("GRAPHQL_INTROSPECTION", app_env == AppEnv::Development)?,
-                max_depth: env.parse("GRAPHQL_MAX_DEPTH", 12)?,
-                max_complexity: env.parse("GRAPHQL_MAX_COMPLEXITY", 5_000)?,
+                limits: QueryLimits::from_env(&env)?,
                 max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", 10)?,
                 rate_limit_per_minute: env.parse("RATE_LIMIT_PER_MINUTE", 600)?,
                 request_timeout: positive_seconds(&env, "REQUEST_TIMEOUT_SECONDS", 30.0)?,
@@ -515,6 +569,62 @@ mod tests {
         let err =
             Settings::from_vars(vars(&[("CATALOGUE_SEARCH_WINDOW", "-5")]), false).unwrap_err();
         assert!(err.to_string().starts_with("CATALOGUE_SEARCH_WINDOW"));
+    }
+
+    #[test]
+    fn query_limits_have_defaults_and_are_read_from_their_variables() {
+        let defaults = Settings::from_vars(HashMap::new(), false).unwrap();
+        let limits = defaults.graphql.limits;
+        assert_eq!(limits.max_query_bytes, 32 * 1024);
+        assert_eq!(limits.max_tokens, 2_000);
+        assert_eq!(limits.max_aliases, 30);
+        assert_eq!(limits.max_fragment_spreads, 100);
+        assert_eq!(limits.max_root_fields, 20);
+        assert_eq!(limits.max_fields, 1_000);
+        assert_eq!(limits.max_depth, 12);
+        assert_eq!(limits.max_complexity, 5_000);
+        let set = Settings::from_vars(
+            vars(&[
+                ("GRAPHQL_MAX_QUERY_BYTES", "1000"),
+                ("GRAPHQL_MAX_TOKENS", "100"),
+                ("GRAPHQL_MAX_ALIASES", "0"),
+                ("GRAPHQL_MAX_FRAGMENT_SPREADS", "0"),
+                ("GRAPHQL_MAX_ROOT_FIELDS", "3"),
+                ("GRAPHQL_MAX_FIELDS", "50"),
+                ("GRAPHQL_MAX_DEPTH", "4"),
+                ("GRAPHQL_MAX_COMPLEXITY", "200"),
+            ]),
+            false,
+        )
+        .unwrap();
+        let expected = QueryLimits {
+            max_query_bytes: 1000,
+            max_tokens: 100,
+            max_aliases: 0,
+            max_fragment_spreads: 0,
+            max_root_fields: 3,
+            max_fields: 50,
+            max_depth: 4,
+            max_complexity: 200,
+        };
+        assert_eq!(set.graphql.limits, expected);
+    }
+
+    #[test]
+    fn a_query_limit_that_no_query_fits_is_refused_with_its_name() {
+        for name in [
+            "GRAPHQL_MAX_QUERY_BYTES",
+            "GRAPHQL_MAX_TOKENS",
+            "GRAPHQL_MAX_ROOT_FIELDS",
+            "GRAPHQL_MAX_FIELDS",
+            "GRAPHQL_MAX_DEPTH",
+            "GRAPHQL_MAX_COMPLEXITY",
+        ] {
+            let err = Settings::from_vars(vars(&[(name, "0")]), false).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{err}");
+        }
+        let err = Settings::from_vars(vars(&[("GRAPHQL_MAX_TOKENS", "-1")]), false).unwrap_err();
+        assert!(err.to_string().starts_with("GRAPHQL_MAX_TOKENS"), "{err}");
     }
 
     #[test]

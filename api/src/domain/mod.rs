@@ -7,6 +7,7 @@ mod catalogue;
 mod contact;
 mod money;
 mod onboarding;
+mod public_ip;
 mod text;
 mod web;
 mod webhook;
@@ -15,9 +16,10 @@ pub use catalogue::{OptionValues, Sku};
 pub use contact::{Email, Nib, Phone};
 pub use money::Money;
 pub use onboarding::{OnboardingStage, OnboardingStep};
+pub use public_ip::{is_public_ip, special_purpose};
 pub use text::{Password, Slug, Text, optional, optional_text};
 pub use web::HttpsUrl;
-pub use webhook::{WebhookUrl, is_private as is_private_ip};
+pub use webhook::WebhookUrl;
 
 use crate::error::FieldError;
 

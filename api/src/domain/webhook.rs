@@ -1,10 +1,13 @@
-//! A partner's webhook URL: http(s), with a host that is not loopback, private or link-local
-//! unless private addresses are allowed (development, tests).
+//! A partner's webhook URL: http(s), with a public host unless private addresses are allowed
+//! (development, tests). An address must be public ([`is_public_ip`]); a name must not be one
+//! that only resolves inside a network. Names are resolved at delivery, by a resolver that
+//! connects to public addresses only (`worker::resolver`).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use url::{Host, Url};
 
+use super::is_public_ip;
 use crate::error::{FieldError, FieldErrorCode};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,8 +42,8 @@ impl WebhookUrl {
         }
         let private = match url.host() {
             None => return Err(invalid("must have a host")),
-            Some(Host::Ipv4(ip)) => is_private(IpAddr::V4(ip)),
-            Some(Host::Ipv6(ip)) => is_private(IpAddr::V6(ip)),
+            Some(Host::Ipv4(ip)) => !is_public_ip(IpAddr::V4(ip)),
+            Some(Host::Ipv6(ip)) => !is_public_ip(IpAddr::V6(ip)),
             Some(Host::Domain(name)) => {
                 let name = name.trim_end_matches('.').to_ascii_lowercase();
                 name == "localhost"
@@ -52,7 +55,7 @@ impl WebhookUrl {
         };
         if private && !allow_private {
             return Err(invalid(
-                "must be a public address (loopback and private networks are refused)",
+                "must be a public address (loopback, private and other special-purpose networks are refused)",
             ));
         }
         Ok(Self(url.into()))
@@ -61,33 +64,6 @@ impl WebhookUrl {
     pub fn into_inner(self) -> String {
         self.0
     }
-}
-
-/// Loopback, private, link-local, carrier-grade NAT and unspecified addresses.
-pub fn is_private(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(ip) => is_private_v4(ip),
-        IpAddr::V6(ip) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.to_ipv4_mapped().is_some_and(is_private_v4)
-                // fc00::/7 unique local, fe80::/10 link-local
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-                || ip == Ipv6Addr::UNSPECIFIED
-        }
-    }
-}
-
-fn is_private_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || (a == 100 && (64..128).contains(&b)) // carrier-grade NAT
-        || a == 0
 }
 
 #[cfg(test)]
@@ -101,7 +77,8 @@ mod tests {
     #[test]
     fn public_http_and_https_urls_are_accepted() {
         assert!(!refused("https://partner.example.com/hooks/dermaga"));
-        assert!(!refused("http://203.0.113.10:8080/hook"));
+        assert!(!refused("http://36.86.63.182:8080/hook"));
+        assert!(!refused("https://[2606:4700:4700::1111]/hook"));
     }
 
     #[test]
@@ -117,6 +94,19 @@ mod tests {
             "http://169.254.169.254/latest/meta-data",
             "http://[::1]/",
             "http://[fd00::1]/",
+            "http://[::7f00:1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[2002:a9fe:a9fe::]/",
+            "http://[fec0::1]/",
+            "http://198.18.0.1/",
+            "http://240.0.0.1/",
+            "http://224.0.0.1/",
+            "http://203.0.113.10:8080/hook",
+            // Numeric host forms that URL parsing turns into 127.0.0.1.
+            "http://2130706433/",
+            "http://0x7f.0.0.1/",
+            "http://127.1/",
             "http://user:pw@partner.example.com/",
             "",
         ] {

@@ -83,10 +83,7 @@ pub struct AggregatorQuery;
 #[Object]
 impl AggregatorQuery {
     /// Every aggregator (platform admins), or the caller's own.
-    #[graphql(
-        guard = "RoleGuard::new(ANY_USER)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
     async fn aggregators(
         &self,
         ctx: &Context<'_>,

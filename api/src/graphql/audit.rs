@@ -65,10 +65,7 @@ pub struct AuditQuery;
 #[Object]
 impl AuditQuery {
     /// Every change to the caller's aggregator's data, newest first (admins only).
-    #[graphql(
-        guard = "RoleGuard::new(ADMINS)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ADMINS)")]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

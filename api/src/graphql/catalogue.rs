@@ -226,7 +226,6 @@ pub struct CatalogueQuery;
 #[Object]
 impl CatalogueQuery {
     /// The public catalogue: ACTIVE products of ACTIVE sellers.
-    #[graphql(complexity = "super::cost::list(first, child_complexity)")]
     async fn products(
         &self,
         ctx: &Context<'_>,

@@ -78,7 +78,6 @@ impl CatalogueSyncQuery {
     /// The public catalogue's changes after `since` (from the beginning without it, which
     /// gives the whole catalogue). Following `syncToken` until `hasMore` is false leaves a
     /// local copy equal to the current public catalogue.
-    #[graphql(complexity = "super::cost::list(first, child_complexity)")]
     async fn catalogue_changes(
         &self,
         ctx: &Context<'_>,

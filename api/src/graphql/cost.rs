@@ -1,39 +1,90 @@
-//! Query cost: list fields are costed by `first`, the total is checked against
-//! `GRAPHQL_MAX_COMPLEXITY`, and every response reports it in `extensions.cost` together with
-//! the caller's remaining rate budget, so that clients can pace themselves.
+//! What a query costs, and how the cost is reported.
+//!
+//! A point is about one value resolved from rows already read. Every field selected costs at
+//! least a point, once per response key, so an alias costs what the field it renames costs.
+//! What reads many rows costs more: a page of a connection, its `totalCount`, and a search.
+//! The cost is computed from the document before it is validated (`super::limits`), checked
+//! against `GRAPHQL_MAX_COMPLEXITY`, and reported in every response's `extensions.cost`
+//! together with the caller's remaining rate budget, so that clients can pace themselves.
 
-use std::{
-    any::TypeId,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
-    time::Duration,
-};
+use std::time::Duration;
 
-use async_graphql::{
-    ErrorExtensions, Request, Response, ServerError, ServerResult, ValidationResult, Value,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest,
-        NextValidation,
-    },
-};
+use async_graphql::Value;
 
 use crate::service::pagination::MAX_PAGE_SIZE;
 
-/// The page size a list field is costed at when the query gives no `first`.
+/// The argument that makes a field paged: it returns up to `first` items.
+pub const PAGE_ARGUMENT: &str = "first";
+
+/// The page size a paged field is costed at when the query gives no `first`.
 pub const DEFAULT_PAGE_COST: usize = 20;
 
-/// The complexity of a connection field: `first` items of `child_complexity` each.
-///
-/// A page never holds more than `MAX_PAGE_SIZE` items, so a larger (or negative) `first` is
-/// costed as the largest (smallest) page and left to the resolver, which rejects it with a
-/// clear `BAD_USER_INPUT` naming the bound.
-pub fn list(first: Option<i32>, child_complexity: usize) -> usize {
+/// A paged field's own statement, on top of its items: ten points, so that a thousand pages
+/// asked for one item each (aliases) cost what they make the database do, not one point each.
+pub const PAGE_COST: usize = 10;
+
+/// `totalCount`: a COUNT reads every row that matches the filter, not just a page, so it costs
+/// as much as a page of fifty items would.
+pub const TOTAL_COUNT_COST: usize = 50;
+
+/// A non-blank `filter.search`: the search ranks candidates through the search indexes over
+/// the whole catalogue (or the tenant's rows), so it costs as much as the largest page.
+pub const SEARCH_COST: usize = MAX_PAGE_SIZE as usize;
+
+/// The field that costs a count.
+const COUNT_FIELD: &str = "totalCount";
+
+/// The cost of a field's selection, split by how often it is resolved.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Children {
+    /// Fields that return lists (`edges`, `nodes`): resolved once per item of a page.
+    pub per_item: usize,
+    /// Every other field (`totalCount`, `pageInfo`): resolved once.
+    pub once: usize,
+}
+
+impl Children {
+    pub fn total(self) -> usize {
+        self.per_item.saturating_add(self.once)
+    }
+}
+
+/// The cost of one field. `paged` says whether it takes [`PAGE_ARGUMENT`]; `argument` reads an
+/// argument (or a field of an input object argument, by path) with the variables applied.
+pub fn field_cost(
+    name: &str,
+    paged: bool,
+    argument: impl Fn(&[&str]) -> Option<Value>,
+    children: Children,
+) -> usize {
+    if name == COUNT_FIELD {
+        return TOTAL_COUNT_COST.saturating_add(children.total());
+    }
+    if !paged {
+        return children.total().saturating_add(1);
+    }
+    let first = match argument(&[PAGE_ARGUMENT]) {
+        Some(Value::Number(first)) => Some(first.as_i64().unwrap_or(i64::MAX)),
+        _ => None,
+    };
+    let searches = matches!(
+        argument(&["filter", "search"]),
+        Some(Value::String(search)) if !search.trim().is_empty()
+    );
+    PAGE_COST
+        .saturating_add(items(first).saturating_mul(children.per_item))
+        .saturating_add(children.once)
+        .saturating_add(if searches { SEARCH_COST } else { 0 })
+}
+
+/// The items a page is costed at. A page never holds more than `MAX_PAGE_SIZE` items, so a
+/// larger (or negative) `first` is costed as the largest (smallest) page and left to the
+/// resolver, which rejects it with a clear `BAD_USER_INPUT` naming the bound.
+pub fn items(first: Option<i64>) -> usize {
     let items = first.map_or(DEFAULT_PAGE_COST, |first| {
-        usize::try_from(first).map_or(0, |first| first.min(MAX_PAGE_SIZE as usize))
+        usize::try_from(first.clamp(0, MAX_PAGE_SIZE as i64)).unwrap_or(0)
     });
-    items.max(1).saturating_mul(child_complexity)
+    items.max(1)
 }
 
 /// The caller's request budget in the current rate-limit window, set by the transport.
@@ -68,97 +119,86 @@ pub fn report(requested: usize, limit: usize, budget: Option<RateBudget>) -> Val
     Value::Object(cost)
 }
 
-/// Checks each operation's complexity against `limit` and reports it in `extensions.cost`.
-pub struct CostLimit {
-    pub limit: usize,
-}
-
-impl ExtensionFactory for CostLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(CostExtension {
-            limit: self.limit,
-            requested: AtomicUsize::new(0),
-            budget: Mutex::new(None),
-        })
-    }
-}
-
-struct CostExtension {
-    limit: usize,
-    requested: AtomicUsize,
-    /// Read from the request data, which the `request` hook cannot see.
-    budget: Mutex<Option<RateBudget>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for CostExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let response = next.run(ctx).await;
-        let budget = self.budget.lock().ok().and_then(|budget| *budget);
-        let cost = report(self.requested.load(Ordering::Relaxed), self.limit, budget);
-        response.extension("cost", cost)
-    }
-
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let budget = request
-            .data
-            .get(&TypeId::of::<RateBudget>())
-            .and_then(|budget| budget.downcast_ref::<RateBudget>())
-            .copied();
-        if let Ok(mut slot) = self.budget.lock() {
-            *slot = budget;
-        }
-        next.run(ctx, request).await
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        self.requested.store(result.complexity, Ordering::Relaxed);
-        if result.complexity > self.limit {
-            return Err(vec![too_complex(result.complexity, self.limit)]);
-        }
-        Ok(result)
-    }
-}
-
-fn too_complex(requested: usize, limit: usize) -> ServerError {
-    let error = async_graphql::Error::new(format!(
-        "the query costs {requested} points, more than the limit of {limit}; \
-         ask for fewer items (`first`) or fewer fields"
-    ))
-    .extend_with(|_, ext| {
-        ext.set("code", "COMPLEXITY_LIMIT");
-        ext.set("requested", requested as u64);
-        ext.set("limit", limit as u64);
-    });
-    let mut server_error = ServerError::new(error.message, None);
-    server_error.extensions = error.extensions;
-    server_error
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn no_arguments(_: &[&str]) -> Option<Value> {
+        None
+    }
+
+    fn page_of(first: i64, search: &str) -> impl Fn(&[&str]) -> Option<Value> {
+        move |path: &[&str]| match path {
+            ["first"] => Some(Value::from(first)),
+            ["filter", "search"] => Some(Value::from(search)),
+            _ => None,
+        }
+    }
+
+    const EDGES: Children = Children {
+        per_item: 3,
+        once: 0,
+    };
+
     #[test]
-    fn lists_are_costed_by_first() {
-        assert_eq!(list(Some(50), 3), 150);
-        assert_eq!(list(None, 3), 60);
+    fn pages_are_costed_by_first_plus_their_statement() {
+        assert_eq!(
+            field_cost("sellers", true, page_of(50, ""), EDGES),
+            10 + 150
+        );
+        assert_eq!(field_cost("sellers", true, no_arguments, EDGES), 10 + 60);
+    }
+
+    #[test]
+    fn what_a_page_holds_once_is_not_multiplied() {
+        let children = Children {
+            per_item: 3,
+            once: TOTAL_COUNT_COST,
+        };
+        assert_eq!(
+            field_cost("products", true, page_of(10, ""), children),
+            10 + 30 + 50
+        );
+    }
+
+    #[test]
+    fn a_count_and_a_search_cost_what_they_read() {
+        let count = field_cost("totalCount", false, no_arguments, Children::default());
+        assert_eq!(count, TOTAL_COUNT_COST);
+        let searched = field_cost(
+            "products",
+            true,
+            page_of(1, "kopi"),
+            Children {
+                per_item: 0,
+                once: count,
+            },
+        );
+        assert_eq!(searched, PAGE_COST + TOTAL_COUNT_COST + SEARCH_COST);
+        let blank = field_cost("products", true, page_of(1, "  "), Children::default());
+        assert_eq!(blank, PAGE_COST);
+    }
+
+    #[test]
+    fn plain_fields_cost_one_and_their_children() {
+        let children = Children {
+            per_item: 2,
+            once: 5,
+        };
+        assert_eq!(field_cost("categories", false, no_arguments, children), 8);
     }
 
     #[test]
     fn negative_and_huge_first_neither_underflow_nor_overflow() {
-        assert_eq!(list(Some(-5), 3), 3);
-        assert_eq!(list(Some(i32::MAX), 3), 300);
-        assert_eq!(list(Some(100), usize::MAX), usize::MAX);
+        assert_eq!(items(Some(-5)), 1);
+        assert_eq!(items(Some(i64::MAX)), 100);
+        let huge = Children {
+            per_item: usize::MAX,
+            once: usize::MAX,
+        };
+        assert_eq!(
+            field_cost("sellers", true, page_of(100, "x"), huge),
+            usize::MAX
+        );
     }
 }

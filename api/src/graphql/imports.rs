@@ -137,10 +137,7 @@ impl ImportQuery {
     }
 
     /// The aggregator's import jobs, newest first.
-    #[graphql(
-        guard = "RoleGuard::new(AGGREGATOR_TEAM)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn import_jobs(
         &self,
         ctx: &Context<'_>,

@@ -242,10 +242,7 @@ pub struct ListingQuery;
 #[Object]
 impl ListingQuery {
     /// The caller's listings, oldest first.
-    #[graphql(
-        guard = "RoleGuard::new(ANY_USER)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
     async fn channel_listings(
         &self,
         ctx: &Context<'_>,
@@ -285,10 +282,7 @@ impl ListingQuery {
 
     /// Every attempt to push a listing, newest first: the answer to "why is my product not
     /// on the marketplace?".
-    #[graphql(
-        guard = "RoleGuard::new(ANY_USER)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
     async fn listing_deliveries(
         &self,
         ctx: &Context<'_>,

@@ -13,6 +13,7 @@ pub mod cost;
 mod enums;
 mod guard;
 mod imports;
+pub mod limits;
 mod listings;
 mod loaders;
 mod node;
@@ -87,15 +88,12 @@ pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
         SubscriptionRoot::default(),
     );
     if let Some(app) = app {
-        // First: the extensions after it see the persisted query as ordinary text.
-        builder = builder.extension(apq::PersistedQueries::new(app.cache.clone()));
         let graphql = &app.settings.graphql;
-        builder = builder
-            .limit_depth(graphql.max_depth)
-            // Checks GRAPHQL_MAX_COMPLEXITY itself, so that it can report the cost.
-            .extension(cost::CostLimit {
-                limit: graphql.max_complexity,
-            });
+        // First: it checks the text before anything else reads it, and measures the document
+        // (depth and cost included) once the persisted query has its text.
+        builder = builder.extension(limits::DocumentLimits::new(graphql.limits.clone()));
+        // Next: the extensions after it see the persisted query as ordinary text.
+        builder = builder.extension(apq::PersistedQueries::new(app.cache.clone()));
         if !graphql.introspection {
             builder = builder.disable_introspection();
         }

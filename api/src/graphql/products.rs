@@ -189,10 +189,7 @@ pub struct ProductQuery;
 impl ProductQuery {
     /// The catalogue the caller manages, drafts and archived products included
     /// (a SELLER sees only its own products).
-    #[graphql(
-        guard = "RoleGuard::new(ANY_USER)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
     async fn managed_products(
         &self,
         ctx: &Context<'_>,

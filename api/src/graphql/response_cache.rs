@@ -23,10 +23,10 @@ use std::{
 use actix_web::web::Bytes;
 
 use async_graphql::{
-    Request, Response, ServerError, ServerResult, ValidationResult, Value, Variables,
+    Request, Response, ServerError, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-        NextPrepareRequest, NextValidation,
+        NextPrepareRequest,
     },
     parser::types::{DocumentOperations, ExecutableDocument, OperationType, Selection},
 };
@@ -35,6 +35,7 @@ use moka::future::Cache as MokaCache;
 
 use super::{
     cost::{self, RateBudget},
+    limits::QueryCost,
     query_key::fingerprint,
 };
 use crate::{auth::Caller, cache::Cache, config::ResponseCacheSettings, metrics::Metrics};
@@ -58,7 +59,7 @@ pub struct LookedUp {
 /// A cached response: everything the transport needs to answer without executing.
 #[derive(Debug)]
 pub struct CachedResponse {
-    /// The query's complexity, reported again in `extensions.cost`.
+    /// The query's cost, reported again in `extensions.cost`.
     pub cost: usize,
     /// The weak ETag of `{"data": …}`, as a GET response carries it.
     pub etag: String,
@@ -449,16 +450,6 @@ impl Extension for PerRequest {
         Ok(document)
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        self.plan().complexity = result.complexity;
-        Ok(result)
-    }
-
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -466,6 +457,7 @@ impl Extension for PerRequest {
         next: NextExecute<'_>,
     ) -> Response {
         let mut plan = self.plan().clone();
+        plan.complexity = ctx.data_opt::<QueryCost>().map_or(0, |cost| cost.0);
         match (plan.kind, plan.fingerprint.take()) {
             (Some(OperationType::Mutation), _) => {
                 let response = next.run(ctx, operation_name).await;

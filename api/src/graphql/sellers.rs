@@ -215,10 +215,7 @@ pub struct SellerQuery;
 #[Object]
 impl SellerQuery {
     /// The sellers of the caller's aggregator (a SELLER sees only its own business).
-    #[graphql(
-        guard = "RoleGuard::new(ANY_USER)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
     async fn sellers(
         &self,
         ctx: &Context<'_>,

@@ -108,10 +108,7 @@ pub struct UserQuery;
 #[Object]
 impl UserQuery {
     /// Logins the caller may manage: all (platform admins) or its aggregator's (aggregator admins).
-    #[graphql(
-        guard = "RoleGuard::new(ADMINS)",
-        complexity = "super::cost::list(first, child_complexity)"
-    )]
+    #[graphql(guard = "RoleGuard::new(ADMINS)")]
     async fn users(
         &self,
         ctx: &Context<'_>,

@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web, web::Bytes};
 use futures_util::stream;
 use serde::Deserialize;
 
+use super::safe_csv;
 use crate::{
     error::AppError,
     service::feeds::{self, Feed, FeedItem},
@@ -120,7 +121,7 @@ fn rows(
 
 fn head(feed: &Feed, format: Format) -> Vec<u8> {
     match format {
-        Format::Csv => csv_line(&CSV_HEADER),
+        Format::Csv => safe_csv::record(&CSV_HEADER),
         Format::Xml => format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <rss version=\"2.0\" xmlns:g=\"http://base.google.com/ns/1.0\">\n<channel>\n\
@@ -145,7 +146,7 @@ fn tail(format: Format) -> &'static str {
 fn row(item: &FeedItem, format: Format) -> Vec<u8> {
     let price = format!("{} IDR", item.price);
     match format {
-        Format::Csv => csv_line(&[
+        Format::Csv => safe_csv::record(&[
             &item.id,
             &item.title,
             &item.description,
@@ -173,15 +174,6 @@ fn row(item: &FeedItem, format: Format) -> Vec<u8> {
     }
 }
 
-/// One CSV record (RFC 4180 quoting).
-fn csv_line(fields: &[&str]) -> Vec<u8> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    if writer.write_record(fields).is_err() {
-        return Vec::new();
-    }
-    writer.into_inner().unwrap_or_default()
-}
-
 /// XML text and attribute escaping; characters XML 1.0 forbids are dropped.
 fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
@@ -207,10 +199,5 @@ mod tests {
     #[test]
     fn xml_text_is_escaped() {
         assert_eq!(escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;");
-    }
-
-    #[test]
-    fn csv_fields_are_quoted() {
-        assert_eq!(csv_line(&["a,b", "c\"d"]), b"\"a,b\",\"c\"\"d\"\n".to_vec());
     }
 }

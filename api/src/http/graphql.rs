@@ -10,7 +10,7 @@ use crate::{
     auth::Caller,
     error::{AppError, REQUEST_ID},
     graphql::{
-        ClientInfo, DermagaSchema, attach_loaders,
+        ClientInfo, DermagaSchema, attach_loaders, limits,
         response_cache::{LookedUp, Lookup},
     },
     service::auth::authenticate,
@@ -106,6 +106,11 @@ async fn serve_cached(
     if !app.settings.response_cache.enabled || single.query.is_empty() {
         return Err(None);
     }
+    // Fingerprinting reads the whole text: a text over the limits is left to the schema,
+    // which refuses it before anything else reads it.
+    if limits::check_text(&single.query, &app.settings.graphql.limits).is_err() {
+        return Err(None);
+    }
     let Some(fingerprint) = app.responses.fingerprint(single).await else {
         return Err(None);
     };
@@ -115,7 +120,7 @@ async fn serve_cached(
         Lookup::Miss { version } => return Err(Some(LookedUp { version })),
     };
     app.metrics.record_cache_hit();
-    let body = hit.body(app.settings.graphql.max_complexity, budget);
+    let body = hit.body(app.settings.graphql.limits.max_complexity, budget);
     let mut response = negotiation::cached_response(media, body, &hit.cache_control);
     if http.method() == actix_web::http::Method::GET {
         response = super::etag::with_tag(http, response, &hit.etag);
@@ -168,6 +173,9 @@ async fn execute(
                 Some(budget) => request.data(budget),
                 None => request,
             };
+            // The timeout stops execution at its next await; parsing and validation run
+            // without one, so they cannot be interrupted. They are bounded instead: the schema
+            // checks the document's limits (graphql/limits) before it validates anything.
             let timeout = app.settings.graphql.request_timeout;
             let operations: Vec<Option<String>> =
                 request.iter().map(|r| r.operation_name.clone()).collect();

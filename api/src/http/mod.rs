@@ -8,6 +8,7 @@ mod health;
 mod metrics;
 mod negotiation;
 mod rate_limit;
+mod safe_csv;
 
 use actix_web::web;
 use async_graphql::http::MultipartOptions;

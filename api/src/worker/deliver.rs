@@ -35,15 +35,23 @@ pub fn idempotency_key(job: &outbox_jobs::Model) -> String {
     )
 }
 
+/// How a delivery may connect.
+#[derive(Clone, Copy, Debug)]
+pub struct Reach {
+    /// Only to public addresses (`ALLOW_PRIVATE_WEBHOOKS` off).
+    pub public_only: bool,
+    pub max_response_bytes: usize,
+}
+
 /// POSTs a job to its channel; returns the outcome and how long it took.
 pub async fn deliver(
     client: &reqwest::Client,
     channel: &channels::Model,
     job: &outbox_jobs::Model,
-    max_response_bytes: usize,
+    reach: Reach,
 ) -> (Outcome, Duration) {
     let started = Instant::now();
-    let outcome = attempt(client, channel, job, max_response_bytes).await;
+    let outcome = attempt(client, channel, job, reach).await;
     (outcome, started.elapsed())
 }
 
@@ -51,7 +59,7 @@ async fn attempt(
     client: &reqwest::Client,
     channel: &channels::Model,
     job: &outbox_jobs::Model,
-    max_response_bytes: usize,
+    reach: Reach,
 ) -> Outcome {
     let Some(url) = &channel.webhook_url else {
         // A pull-feed channel: the listing is in the feed as soon as it is LIVE.
@@ -60,6 +68,14 @@ async fn attempt(
             external_id: None,
         };
     };
+    if reach.public_only
+        && let Some(purpose) = special_literal(url)
+    {
+        return Outcome::Rejected {
+            status: 0,
+            message: format!("the webhook's address is not public ({purpose})"),
+        };
+    }
     let body = match serde_json::to_vec(&job.payload) {
         Ok(body) => body,
         Err(err) => {
@@ -95,7 +111,7 @@ async fn attempt(
     };
     let status = response.status();
     let retry_after = retry_after(response.headers());
-    let body = match read_capped(response, max_response_bytes).await {
+    let body = match read_capped(response, reach.max_response_bytes).await {
         Ok(body) => body,
         Err(err) if status.is_success() => {
             // The partner said yes before the answer broke off; its status is what counts.
@@ -111,6 +127,18 @@ async fn attempt(
         }
     };
     classify(status, &body, retry_after)
+}
+
+/// The special purpose of the URL's host when it is an IP address. reqwest connects to an
+/// address without asking the resolver, which checks names only; a URL that does not parse
+/// here fails in reqwest as well.
+fn special_literal(url: &str) -> Option<&'static str> {
+    let ip = match url::Url::parse(url).ok()?.host()? {
+        url::Host::Ipv4(ip) => std::net::IpAddr::V4(ip),
+        url::Host::Ipv6(ip) => std::net::IpAddr::V6(ip),
+        url::Host::Domain(_) => return None,
+    };
+    crate::domain::special_purpose(ip)
 }
 
 fn classify(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> Outcome {
@@ -221,6 +249,18 @@ mod tests {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(matches!(classify(status, b"", None), Outcome::Retry { .. }));
         }
+    }
+
+    #[test]
+    fn address_literals_are_checked_and_names_left_to_the_resolver() {
+        assert_eq!(special_literal("http://127.0.0.1:9000/h"), Some("loopback"));
+        assert_eq!(
+            special_literal("https://[64:ff9b::a9fe:a9fe]/h"),
+            Some("IPv4/IPv6 translation (NAT64)")
+        );
+        assert_eq!(special_literal("http://2130706433/"), Some("loopback"));
+        assert_eq!(special_literal("https://8.8.8.8/h"), None);
+        assert_eq!(special_literal("https://localhost/h"), None);
     }
 
     #[test]

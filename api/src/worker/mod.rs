@@ -143,13 +143,11 @@ impl Worker {
                     tracing::info!("the lease ran out while the job waited; another worker has it");
                     return Ok(());
                 }
-                deliver::deliver(
-                    &self.client,
-                    &channel,
-                    job,
-                    self.settings.max_response_bytes,
-                )
-                .await
+                let reach = deliver::Reach {
+                    public_only: !self.settings.allow_private_addresses,
+                    max_response_bytes: self.settings.max_response_bytes,
+                };
+                deliver::deliver(&self.client, &channel, job, reach).await
             }
             _ => (
                 Outcome::Rejected {

