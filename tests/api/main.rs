@@ -24,6 +24,7 @@ mod readiness;
 mod schema;
 mod seed;
 mod sellers;
+mod shutdown;
 mod stats;
 mod tenancy;
 mod timeouts;
