@@ -4,8 +4,7 @@
 //! and exit 0.
 
 use std::{
-    fs::File,
-    process::{Child, Command, ExitStatus, Stdio},
+    process::ExitStatus,
     time::{Duration, Instant},
 };
 
@@ -14,84 +13,25 @@ use entity::enums::OutboxStatus;
 use sea_orm::{ConnectionTrait, Statement};
 
 use crate::{
+    binary::Dermaga,
     channels::{
         Answer, FAST_WORKER, Partner, count_status, db_id, enabled_product, product, publish_on,
         quiet_app, wait_until_status,
     },
-    helpers::{TestApp, test_vars},
+    helpers::TestApp,
 };
 
-/// The binary, running on the test's database; its output goes to a file.
-struct Dermaga {
-    child: Child,
-    log: tempfile::NamedTempFile,
-}
-
-impl Dermaga {
-    /// `dermaga <args>` with the fast worker settings, a worker of its own and `extra`.
-    fn start(app: &TestApp, args: &[&str], extra: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port()
-            .to_string();
-        let mut settings: Vec<(&str, &str)> = FAST_WORKER.to_vec();
-        settings.extend_from_slice(&[
-            ("PORT", port.as_str()),
-            ("WORKER_ENABLED", "true"),
-            // Partners here answer within the grace period, or hang far longer.
-            ("WORKER_DELIVERY_TIMEOUT_SECONDS", "20"),
-            ("WORKER_LEASE_SECONDS", "60"),
-        ]);
-        settings.extend_from_slice(extra);
-        let log = tempfile::NamedTempFile::new().unwrap();
-        let output = || Stdio::from(File::options().append(true).open(log.path()).unwrap());
-        let child = Command::new(env!("CARGO_BIN_EXE_dermaga"))
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
-            .envs(test_vars(&app.database_url(), &settings))
-            .stdout(output())
-            .stderr(output())
-            .spawn()
-            .expect("the binary starts");
-        Self { child, log }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([name, &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill {name}");
-    }
-
-    /// Waits for the process to exit (at most 30 s); its status, its output and how long
-    /// the stop took.
-    async fn stopped(&mut self) -> (ExitStatus, String, Duration) {
-        let started = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let output = std::fs::read_to_string(self.log.path()).unwrap();
-                return (status, output, started.elapsed());
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                let _ = self.child.kill();
-                let output = std::fs::read_to_string(self.log.path()).unwrap();
-                panic!("still running 30 s after the signal: {output}");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-impl Drop for Dermaga {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `dermaga <args>` with the fast worker settings, a worker of its own and `extra`.
+fn start(app: &TestApp, args: &[&str], extra: &[(&str, &str)]) -> Dermaga {
+    let mut settings: Vec<(&str, &str)> = FAST_WORKER.to_vec();
+    settings.extend_from_slice(&[
+        ("WORKER_ENABLED", "true"),
+        // Partners here answer within the grace period, or hang far longer.
+        ("WORKER_DELIVERY_TIMEOUT_SECONDS", "20"),
+        ("WORKER_LEASE_SECONDS", "60"),
+    ]);
+    settings.extend_from_slice(extra);
+    Dermaga::start(app, args, &settings)
 }
 
 /// Waits until the partner has `count` requests in hand (at most 30 s: the binary starts).
@@ -156,7 +96,7 @@ async fn on_sigterm_the_server_finishes_its_delivery_in_flight_and_exits_0() {
     let app = quiet_app().await;
     let (tenant, channel, product, _) = enabled_product(&app, "stop-server", &partner.url).await;
     let listing = publish_on(&app, &tenant, &product, &channel).await;
-    let mut server = Dermaga::start(&app, &[], &[("SHUTDOWN_GRACE_SECONDS", "10")]);
+    let mut server = start(&app, &[], &[("SHUTDOWN_GRACE_SECONDS", "10")]);
     wait_for_arrivals(&partner, 1).await;
 
     server.signal("-TERM");
@@ -188,7 +128,7 @@ async fn on_sigterm_the_worker_finishes_the_delivery_in_flight_and_releases_the_
     let one = publish_on(&app, &tenant, &first, &channel).await;
     let other = publish_on(&app, &tenant, &second, &channel).await;
     // One delivery per channel at a time: both jobs are claimed, one waits its turn.
-    let mut worker = Dermaga::start(
+    let mut worker = start(
         &app,
         &["worker"],
         &[
@@ -226,7 +166,7 @@ async fn a_delivery_the_grace_period_cannot_wait_for_is_released_for_another_wor
     let app = quiet_app().await;
     let (tenant, channel, product, _) = enabled_product(&app, "stop-hang", &partner.url).await;
     let listing = publish_on(&app, &tenant, &product, &channel).await;
-    let mut server = Dermaga::start(&app, &[], &[("SHUTDOWN_GRACE_SECONDS", "1")]);
+    let mut server = start(&app, &[], &[("SHUTDOWN_GRACE_SECONDS", "1")]);
     wait_for_arrivals(&partner, 1).await;
 
     server.signal("-TERM");
@@ -259,7 +199,7 @@ async fn on_sigint_the_worker_stops_the_same_way() {
     let app = quiet_app().await;
     let (tenant, channel, product, _) = enabled_product(&app, "stop-int", &partner.url).await;
     let listing = publish_on(&app, &tenant, &product, &channel).await;
-    let mut worker = Dermaga::start(&app, &["worker"], &[("SHUTDOWN_GRACE_SECONDS", "10")]);
+    let mut worker = start(&app, &["worker"], &[("SHUTDOWN_GRACE_SECONDS", "10")]);
     wait_for_arrivals(&partner, 1).await;
 
     worker.signal("-INT");
