@@ -2,9 +2,13 @@
 
 use std::{net::TcpListener, sync::Arc};
 
+use std::time::Duration;
+
+use actix_http::{HttpService, error::DispatchError};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
 use actix_web::{
     App, HttpServer,
-    dev::{Server, ServerHandle},
+    dev::{AppConfig, Server, ServerHandle},
     middleware, web,
 };
 use anyhow::Context as _;
@@ -16,7 +20,7 @@ use crate::{
     config::{Settings, redact_url},
     db,
     graphql::{DermagaSchema, ResponseStore, build_schema},
-    http,
+    http::{self, HeadDeadline},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
     shutdown::Shutdown,
@@ -198,6 +202,9 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     })
 }
 
+/// The public server. Built from actix-server and actix-http rather than `HttpServer` so that
+/// each connection's socket is wrapped in [`HeadDeadline`]: `HttpServer` offers no such hook,
+/// and times the head of a connection's first request only.
 fn serve(
     listener: TcpListener,
     context: AppContext,
@@ -207,33 +214,60 @@ fn serve(
     let http = context.settings.http.clone();
     let workers = context.settings.http_workers.max(1);
     let grace = context.settings.shutdown_grace;
+    let local_address = listener.local_addr()?;
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
-    let server = HttpServer::new(move || {
-        App::new()
-            .wrap(middleware::Compress::default())
-            .wrap(middleware::Condition::new(
-                !http.cors_allowed_origins.is_empty(),
-                http::cors(&http.cors_allowed_origins),
-            ))
-            .app_data(context.clone())
-            .app_data(schema.clone())
-            .app_data(web::PayloadConfig::new(1024 * 1024))
-            .app_data(web::JsonConfig::default().limit(1024 * 1024))
-            .configure(http::routes)
-            .configure(|config| {
-                if public_metrics {
-                    http::metrics_routes(config);
-                }
+    let builder = Server::build();
+    let draining = builder.graceful_shutdown_signal();
+    let server = builder
+        .workers(workers)
+        .shutdown_timeout(whole_seconds(grace))
+        // `cli` handles the signals, so the background tasks stop together with the server.
+        .disable_signals()
+        .listen("dermaga", listener, move || {
+            let app = App::new()
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::Condition::new(
+                    !http.cors_allowed_origins.is_empty(),
+                    http::cors(&http.cors_allowed_origins),
+                ))
+                .app_data(context.clone())
+                .app_data(schema.clone())
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .app_data(web::JsonConfig::default().limit(1024 * 1024))
+                .configure(http::routes)
+                .configure(|config| {
+                    if public_metrics {
+                        http::metrics_routes(config);
+                    }
+                });
+            let app = app
+                .into_factory()
+                .map_err(|err: actix_web::Error| err.error_response());
+            let draining = draining.clone();
+            let service = HttpService::build()
+                // Idle kept-alive connections close at once when the server stops.
+                .graceful_shutdown_signal(move || {
+                    let draining = draining.clone();
+                    async move { draining.notified().await }
+                })
+                // The same limit as each head's, plus a second: `HeadDeadline` answers first
+                // (with a code) once a byte came; this closes connections that send none.
+                .client_request_timeout(http.header_timeout + Duration::from_secs(1))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local_address)
+                .h1(map_config(app, |_| AppConfig::default()));
+            let head_limit = http.header_timeout;
+            fn_service(move |socket: tokio::net::TcpStream| {
+                let peer = socket.peer_addr().ok();
+                std::future::ready(Ok::<_, DispatchError>((
+                    HeadDeadline::new(socket, head_limit),
+                    peer,
+                )))
             })
-    })
-    .workers(workers)
-    .client_request_timeout(http.header_timeout)
-    .shutdown_timeout(whole_seconds(grace))
-    // `cli` handles the signals, so the background tasks stop together with the server.
-    .disable_signals()
-    .listen(listener)?
-    .run();
+            .and_then(service)
+        })?
+        .run();
     Ok(server)
 }
 
@@ -256,7 +290,7 @@ fn serve_metrics(listener: TcpListener, context: AppContext) -> anyhow::Result<S
     Ok(server)
 }
 
-fn whole_seconds(duration: std::time::Duration) -> u64 {
+fn whole_seconds(duration: Duration) -> u64 {
     duration.as_secs_f64().ceil() as u64
 }
 

@@ -104,7 +104,49 @@ async fn a_request_head_that_never_ends_gets_408_and_the_connection_closes() {
     let (answer, took) = read_until_closed(&mut stream).await;
 
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_later_request_head_on_a_kept_alive_connection_that_never_ends_gets_408() {
+    let app = impatient_app().await;
+    let mut stream = connect(&app).await;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: dermaga\r\n\r\n")
+        .await
+        .unwrap();
+    let mut first = [0u8; 512];
+    let read = stream.read(&mut first).await.unwrap();
+    assert!(first[..read].starts_with(b"HTTP/1.1 200"));
+    // Well past the first request: only a deadline on every head ends this one.
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: derm")
+        .await
+        .unwrap();
+
+    let (answer, took) = read_until_closed(&mut stream).await;
+
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[tokio::test]
+async fn a_kept_alive_connection_serves_request_after_request() {
+    let app = impatient_app().await;
+    let mut stream = connect(&app).await;
+    for _ in 0..3 {
+        stream
+            .write_all(b"GET /healthz HTTP/1.1\r\nhost: dermaga\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 512];
+        let read = stream.read(&mut answer).await.unwrap();
+        assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+        tokio::time::sleep(Duration::from_millis(600)).await;
+    }
 }
 
 #[tokio::test]

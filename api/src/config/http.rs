@@ -7,8 +7,8 @@ use super::{AppEnv, ConfigError, Env, introspection, positive_seconds};
 
 #[derive(Clone, Debug)]
 pub struct HttpSettings {
-    /// `HTTP_HEADER_TIMEOUT_SECONDS`: how long a new connection may take to send its request
-    /// head; slower ones get 408 and are closed.
+    /// `HTTP_HEADER_TIMEOUT_SECONDS`: how long each request head may take from its first byte;
+    /// slower ones get 408 `REQUEST_TIMEOUT` and their connection is closed.
     pub header_timeout: Duration,
     /// `HTTP_BODY_TIMEOUT_SECONDS`: how long a request body (an upload included) may take to
     /// arrive whole; slower ones get 408 `REQUEST_TIMEOUT` and are closed.

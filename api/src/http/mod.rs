@@ -1,6 +1,7 @@
 //! Transport only: routes that hand requests to the schema or answer health checks.
 
 mod body;
+mod connection;
 pub(crate) mod etag;
 mod feeds;
 mod graphql;
@@ -13,6 +14,8 @@ use actix_web::web;
 use async_graphql::http::MultipartOptions;
 
 use crate::service::imports::MAX_FILE_BYTES;
+
+pub use connection::HeadDeadline;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
