@@ -1,8 +1,6 @@
 //! Builds the application once (database, cache, schema) and serves it.
 
-use std::{net::TcpListener, sync::Arc};
-
-use std::time::Duration;
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
 use actix_http::{HttpService, error::DispatchError};
 use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
