@@ -6,12 +6,15 @@ use crate::{
     config::Settings,
     db, demo, graphql,
     service::auth::ensure_platform_admin,
+    shutdown::Shutdown,
     startup::{Application, build_context},
 };
 
-/// `dermaga` and `dermaga --demo`: serve the API (after loading the demo data set).
+/// `dermaga` and `dermaga --demo`: serve the API (after loading the demo data set) until
+/// SIGTERM or SIGINT, then stop cleanly within `SHUTDOWN_GRACE_SECONDS`.
 pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
     let settings = load_settings(demo_mode)?;
+    let shutdown = stop_on_signals(&settings)?;
     if demo_mode {
         let context = build_context(settings.clone()).await?;
         let summary = demo::load(&context)
@@ -19,29 +22,34 @@ pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
             .context("cannot load the demo data")?;
         summary.print(&settings);
     }
-    let application = Application::build(settings).await?;
+    let application = Application::build_with(settings, shutdown).await?;
     application
         .run_until_stopped()
         .await
         .context("the server stopped with an error")
 }
 
-/// `dermaga worker`: deliver queued listings to partner channels until stopped; run as many
-/// copies as needed.
+/// `dermaga worker`: deliver queued listings to partner channels until SIGTERM or SIGINT;
+/// run as many copies as needed. Stopping, it finishes the deliveries in flight within
+/// `SHUTDOWN_GRACE_SECONDS` and hands back the rest.
 pub async fn worker() -> anyhow::Result<()> {
     let settings = load_settings(false)?;
+    let shutdown = stop_on_signals(&settings)?;
     let connection = db::connect(&settings).await?;
     db::migrate(&connection).await?;
     tracing::info!(database = %settings.database_url_redacted(), "dermaga worker started");
     let worker = crate::worker::Worker::new(connection, settings.worker.clone())?;
-    tokio::select! {
-        () = worker.run() => Ok(()),
-        signal = tokio::signal::ctrl_c() => {
-            signal.context("cannot listen for Ctrl-C")?;
-            tracing::info!("dermaga worker stopping; claimed jobs return when their lease ends");
-            Ok(())
-        }
-    }
+    worker.run(shutdown).await;
+    Ok(())
+}
+
+/// The process's stop signal, triggered by SIGTERM and SIGINT from now on.
+fn stop_on_signals(settings: &Settings) -> anyhow::Result<Shutdown> {
+    let shutdown = Shutdown::new(settings.shutdown_grace);
+    shutdown
+        .listen_for_signals()
+        .context("cannot listen for SIGTERM and SIGINT")?;
+    Ok(shutdown)
 }
 
 /// `dermaga migrate`: apply pending migrations and exit.

@@ -7,6 +7,9 @@ use std::{collections::HashMap, fmt, num::NonZeroU64, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 
+mod http;
+pub use http::HttpSettings;
+
 /// Where the process runs; production refuses insecure fallbacks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AppEnv {
@@ -45,6 +48,9 @@ pub struct Settings {
     pub allow_private_webhooks: bool,
     /// `FEED_PRODUCT_BASE_URL`: where a pull feed's `link` points; the product id is appended.
     pub feed_product_base_url: String,
+    pub http: HttpSettings,
+    /// `SHUTDOWN_GRACE_SECONDS`: how long a stop lets in-flight work finish.
+    pub shutdown_grace: Duration,
 }
 
 /// The outbox worker that pushes listings to partner channels.
@@ -251,6 +257,13 @@ impl Settings {
                 )));
             }
         };
+        if demo && app_env == AppEnv::Production {
+            return Err(ConfigError(
+                "--demo is refused when APP_ENV=production: it creates logins with a published \
+                 password and accepts webhooks on private addresses"
+                    .into(),
+            ));
+        }
         let database_url = env
             .get("DATABASE_URL")
             .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
@@ -301,8 +314,7 @@ impl Settings {
                 window: Duration::from_secs(env.parse("LOGIN_THROTTLE_WINDOW_SECONDS", 900)?),
             },
             graphql: GraphqlSettings {
-                introspection: env
-                    .parse("GRAPHQL_INTROSPECTION", app_env == AppEnv::Development)?,
+                introspection: introspection(&env, app_env)?,
                 limits: QueryLimits::from_env(&env)?,
                 max_batch_size: env.parse("GRAPHQL_MAX_BATCH_SIZE", 10)?,
                 rate_limit_per_minute: env.parse("RATE_LIMIT_PER_MINUTE", 600)?,
@@ -325,6 +337,8 @@ impl Settings {
             feed_product_base_url: env
                 .get("FEED_PRODUCT_BASE_URL")
                 .unwrap_or_else(|| "https://dermaga.id/produk/".to_owned()),
+            http: HttpSettings::from_env(&env, app_env)?,
+            shutdown_grace: http::shutdown_grace(&env)?,
         })
     }
 
@@ -387,6 +401,11 @@ impl JwtSettings {
             ),
         })
     }
+}
+
+/// `GRAPHQL_INTROSPECTION`: on in development unless set.
+fn introspection(env: &Env, app_env: AppEnv) -> Result<bool, ConfigError> {
+    env.parse("GRAPHQL_INTROSPECTION", app_env == AppEnv::Development)
 }
 
 /// A duration in (possibly fractional) seconds, greater than zero.
@@ -662,6 +681,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().starts_with("WORKER_LEASE_SECONDS"), "{err}");
+    }
+
+    #[test]
+    fn demo_mode_is_refused_in_production() {
+        let production = vars(&[("APP_ENV", "production"), ("JWT_SECRET", &"s".repeat(32))]);
+        let err = Settings::from_vars(production, true).unwrap_err();
+        assert!(err.to_string().starts_with("--demo"), "{err}");
+        assert!(err.to_string().contains("APP_ENV=production"), "{err}");
+        assert!(Settings::from_vars(HashMap::new(), true).unwrap().demo);
     }
 
     #[test]

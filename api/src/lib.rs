@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod search;
 pub mod seed;
 pub mod service;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

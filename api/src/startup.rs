@@ -1,8 +1,14 @@
 //! Builds the application once (database, cache, schema) and serves it.
 
-use std::{net::TcpListener, sync::Arc};
+use std::{net::TcpListener, sync::Arc, time::Duration};
 
-use actix_web::{App, HttpServer, dev::Server, middleware, web};
+use actix_http::{HttpService, error::DispatchError};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt, fn_service, map_config};
+use actix_web::{
+    App, HttpServer,
+    dev::{AppConfig, Server, ServerHandle},
+    middleware, web,
+};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
 
@@ -12,32 +18,64 @@ use crate::{
     config::{Settings, redact_url},
     db,
     graphql::{DermagaSchema, ResponseStore, build_schema},
-    http,
+    http::{self, HeadDeadline},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
+    shutdown::Shutdown,
     state::AppContext,
 };
 
 pub struct Application {
     port: u16,
-    server: Server,
+    metrics_port: Option<u16>,
+    servers: Vec<Server>,
     context: AppContext,
+    shutdown: Shutdown,
 }
 
 impl Application {
-    /// Connects, migrates, and binds `HOST:PORT` (port 0 picks a free port).
+    /// Connects, migrates, and binds `HOST:PORT` (port 0 picks a free port), and
+    /// `METRICS_ADDR` when set.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let shutdown = Shutdown::new(settings.shutdown_grace);
+        Self::build_with(settings, shutdown).await
+    }
+
+    /// As [`Application::build`]; the servers and background tasks stop when `shutdown` is
+    /// triggered (`cli` triggers it on SIGTERM and SIGINT).
+    pub async fn build_with(settings: Settings, shutdown: Shutdown) -> anyhow::Result<Self> {
         let context = build_context(settings).await?;
         let settings = &context.settings;
-        let address = format!("{}:{}", settings.host, settings.port);
-        let listener =
-            TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
+        let listener = bind(&format!("{}:{}", settings.host, settings.port))?;
         let port = listener.local_addr()?.port();
+        let metrics_listener = match settings.http.metrics_addr {
+            Some(address) => Some(bind(&address.to_string())?),
+            None => None,
+        };
+        let metrics_port = match &metrics_listener {
+            Some(listener) => Some(listener.local_addr()?.port()),
+            None => None,
+        };
         let schema = build_schema(Some(context.clone()));
-        let server = serve(listener, context.clone(), schema, settings.http_workers)?;
-        tokio::spawn(sweep_abandoned_imports(context.db.clone()));
+        let mut servers = vec![serve(
+            listener,
+            context.clone(),
+            schema,
+            metrics_listener.is_none(),
+        )?];
+        if let Some(listener) = metrics_listener {
+            servers.push(serve_metrics(listener, context.clone())?);
+        }
+        shutdown.spawn(sweep_abandoned_imports(
+            context.db.clone(),
+            shutdown.clone(),
+        ));
         if settings.worker.enabled {
-            crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?.spawn();
+            let worker = crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?;
+            let stop = shutdown.clone();
+            shutdown.spawn(async move {
+                worker.run(stop).await;
+            });
         }
         tracing::info!(
             "dermaga listening on http://{}:{port}/graphql (database: {}, cache: {})",
@@ -45,10 +83,19 @@ impl Application {
             settings.database_url_redacted(),
             context.cache.backend_name()
         );
+        if let Some(address) = settings.http.metrics_addr {
+            tracing::info!(
+                "metrics on http://{}:{}/metrics",
+                address.ip(),
+                metrics_port.unwrap_or(0)
+            );
+        }
         Ok(Self {
             port,
-            server,
+            metrics_port,
+            servers,
             context,
+            shutdown,
         })
     }
 
@@ -56,14 +103,53 @@ impl Application {
         self.port
     }
 
+    /// The port `/metrics` listens on when `METRICS_ADDR` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
+    }
+
     pub fn context(&self) -> &AppContext {
         &self.context
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The signal that stops this application.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.shutdown
     }
+
+    /// Serves until the shutdown signal; then stops accepting, lets in-flight requests and
+    /// background work finish within `SHUTDOWN_GRACE_SECONDS`, and returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handles: Vec<ServerHandle> = self.servers.iter().map(Server::handle).collect();
+        let stop = self.shutdown.clone();
+        tokio::spawn(async move {
+            stop.triggered().await;
+            for handle in handles {
+                tokio::spawn(async move { handle.stop(true).await });
+            }
+        });
+        let mut running = tokio::task::JoinSet::new();
+        for server in self.servers {
+            running.spawn(server);
+        }
+        let mut served = Ok(());
+        while let Some(result) = running.join_next().await {
+            let result = result.unwrap_or_else(|err| Err(std::io::Error::other(err)));
+            served = served.and(result);
+            // A server that ended on its own (an error) takes the others and the background
+            // tasks with it.
+            self.shutdown.trigger();
+        }
+        if !self.shutdown.wait_for_tasks().await {
+            tracing::warn!("background tasks did not stop within the grace period");
+        }
+        tracing::info!("dermaga stopped");
+        served
+    }
+}
+
+fn bind(address: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(address).with_context(|| format!("cannot listen on {address}"))
 }
 
 /// Connects the database (applying migrations) and the cache; creates the bootstrap admin.
@@ -100,7 +186,8 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
             .await
             .map_err(|err| anyhow::anyhow!("cannot create the bootstrap admin: {err}"))?;
         if created {
-            tracing::info!(email = %admin.email, "created the bootstrap platform admin");
+            // The address is personal data: logs name the account by its role only.
+            tracing::info!("created the bootstrap platform admin");
         }
     }
     Ok(AppContext {
@@ -113,34 +200,107 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     })
 }
 
+/// The public server. Built from actix-server and actix-http rather than `HttpServer` so that
+/// each connection's socket is wrapped in [`HeadDeadline`]: `HttpServer` offers no such hook,
+/// and times the head of a connection's first request only.
 fn serve(
     listener: TcpListener,
     context: AppContext,
     schema: DermagaSchema,
-    workers: usize,
+    public_metrics: bool,
 ) -> anyhow::Result<Server> {
+    let http = context.settings.http.clone();
+    let workers = context.settings.http_workers.max(1);
+    let grace = context.settings.shutdown_grace;
+    let local_address = listener.local_addr()?;
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
+    let builder = Server::build();
+    let draining = builder.graceful_shutdown_signal();
+    let server = builder
+        .workers(workers)
+        .shutdown_timeout(whole_seconds(grace))
+        // `cli` handles the signals, so the background tasks stop together with the server.
+        .disable_signals()
+        .listen("dermaga", listener, move || {
+            let app = App::new()
+                .wrap(middleware::Compress::default())
+                .wrap(middleware::Condition::new(
+                    !http.cors_allowed_origins.is_empty(),
+                    http::cors(&http.cors_allowed_origins),
+                ))
+                .app_data(context.clone())
+                .app_data(schema.clone())
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .app_data(web::JsonConfig::default().limit(1024 * 1024))
+                .configure(http::routes)
+                .configure(|config| {
+                    if public_metrics {
+                        http::metrics_routes(config);
+                    }
+                });
+            let app = app
+                .into_factory()
+                .map_err(|err: actix_web::Error| err.error_response());
+            let draining = draining.clone();
+            let service = HttpService::build()
+                // Idle kept-alive connections close at once when the server stops.
+                .graceful_shutdown_signal(move || {
+                    let draining = draining.clone();
+                    async move { draining.notified().await }
+                })
+                // The same limit as each head's, plus a second: `HeadDeadline` answers first
+                // (with a code) once a byte came; this closes connections that send none.
+                .client_request_timeout(http.header_timeout + Duration::from_secs(1))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .local_addr(local_address)
+                .h1(map_config(app, |_| AppConfig::default()));
+            let head_limit = http.header_timeout;
+            fn_service(move |socket: tokio::net::TcpStream| {
+                let peer = socket.peer_addr().ok();
+                std::future::ready(Ok::<_, DispatchError>((
+                    HeadDeadline::new(socket, head_limit),
+                    peer,
+                )))
+            })
+            .and_then(service)
+        })?
+        .run();
+    Ok(server)
+}
+
+/// `/metrics` alone, on `METRICS_ADDR`.
+fn serve_metrics(listener: TcpListener, context: AppContext) -> anyhow::Result<Server> {
+    let timeout = context.settings.http.header_timeout;
+    let grace = context.settings.shutdown_grace;
+    let context = web::Data::new(context);
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(middleware::Compress::default())
             .app_data(context.clone())
-            .app_data(schema.clone())
-            .app_data(web::PayloadConfig::new(1024 * 1024))
-            .app_data(web::JsonConfig::default().limit(1024 * 1024))
-            .configure(http::routes)
+            .configure(http::metrics_routes)
     })
-    .workers(workers.max(1))
+    .workers(1)
+    .client_request_timeout(timeout)
+    .shutdown_timeout(whole_seconds(grace))
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
 }
 
-/// Every minute, fails import jobs whose processing task died with a server.
-async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection) {
+fn whole_seconds(duration: Duration) -> u64 {
+    duration.as_secs_f64().ceil() as u64
+}
+
+/// Every minute, fails import jobs whose processing task died with a server; stops with the
+/// application.
+async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection, shutdown: Shutdown) {
     let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
-        every_minute.tick().await;
+        tokio::select! {
+            _ = every_minute.tick() => {}
+            () = shutdown.triggered() => return,
+        }
         if let Err(err) = crate::service::imports::fail_abandoned(&db).await {
             tracing::warn!(error = %err, "could not sweep abandoned import jobs");
         }

@@ -34,19 +34,6 @@ async fn readyz_reports_the_database_and_the_cache() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_to_browsers() {
-    let app = spawn_app().await;
-    let response = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert!(response.text().await.unwrap().contains("graphiql"));
-}
-
-#[tokio::test]
 async fn mutations_over_get_are_refused() {
     let app = spawn_app().await;
     let response = app

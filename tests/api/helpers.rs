@@ -95,14 +95,24 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    spawn_app_routed(extra, str::to_owned).await
+}
+
+/// As [`spawn_app_with`]; the server reaches its database at `route(url)` (a proxy in between,
+/// say), while the test's own handle connects directly.
+pub async fn spawn_app_routed(
+    extra: &[(&str, &str)],
+    route: impl FnOnce(&str) -> String,
+) -> TestApp {
     // `TEST_LOG=1` shows the servers' logs (RUST_LOG filters them).
     if std::env::var_os("TEST_LOG").is_some() {
         static LOGGING: std::sync::Once = std::sync::Once::new();
         LOGGING.call_once(api::telemetry::init);
     }
     let (database_url, database) = fresh_database().await;
-    let settings = Settings::from_vars(test_vars(&database_url, extra), false)
-        .expect("test settings are valid");
+    let mut vars = test_vars(&database_url, extra);
+    vars.insert("DATABASE_URL".into(), route(&database_url));
+    let settings = Settings::from_vars(vars, false).expect("test settings are valid");
     let application = Application::build(settings.clone())
         .await
         .expect("the application starts");
@@ -121,6 +131,12 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
 }
 
 impl TestApp {
+    /// The URL of this test's database, as the server was given it.
+    pub fn database_url(&self) -> String {
+        use secrecy::ExposeSecret;
+        self.settings.database_url.expose_secret().to_owned()
+    }
+
     /// Another handle on the same server, for tasks that call it concurrently.
     pub fn clone_client(&self) -> TestApp {
         TestApp {

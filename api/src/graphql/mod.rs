@@ -97,6 +97,10 @@ pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
         if !graphql.introspection {
             builder = builder.disable_introspection();
         }
+        if !app.settings.http.graphql_suggestions {
+            // "Did you mean …?" would name the fields that introspection hides.
+            builder = builder.disable_suggestions();
+        }
         builder = builder.extension(response_cache::ResponseCache::new(
             app.responses.clone(),
             app.settings.response_cache.clone(),

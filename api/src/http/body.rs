@@ -4,9 +4,11 @@
 //! async-graphql-actix-web's extractor ignores actix's payload limits, so JSON is read here:
 //! `Content-Length` is checked first, and the stream is capped for chunked bodies.
 
+use std::time::Duration;
+
 use actix_web::{
     FromRequest, HttpRequest, HttpResponse,
-    http::{StatusCode, header},
+    http::{ConnectionType, StatusCode, header},
     web,
 };
 use async_graphql::BatchRequest;
@@ -24,10 +26,19 @@ pub const MAX_MULTIPART_BYTES: usize = MAX_FILE_BYTES + 256 * 1024;
 /// Why a body cannot be executed; each is answered with a transport status.
 #[derive(Debug)]
 pub enum BodyError {
-    TooLarge { limit: usize },
+    TooLarge {
+        limit: usize,
+    },
     UnsupportedMediaType,
     Malformed(String),
-    BatchTooLarge { size: usize, limit: usize },
+    BatchTooLarge {
+        size: usize,
+        limit: usize,
+    },
+    /// The body did not arrive whole within `HTTP_BODY_TIMEOUT_SECONDS`.
+    TimedOut {
+        after: Duration,
+    },
 }
 
 impl BodyError {
@@ -54,12 +65,54 @@ impl BodyError {
                 "BATCH_TOO_LARGE",
                 format!("a batch may hold at most {limit} operations, this one has {size}"),
             ),
+            Self::TimedOut { after } => {
+                let mut response = error_response(
+                    media,
+                    StatusCode::REQUEST_TIMEOUT,
+                    "REQUEST_TIMEOUT",
+                    format!(
+                        "the request body did not arrive within {} ms",
+                        after.as_millis()
+                    ),
+                );
+                // The rest of the body may still come: the connection cannot serve another
+                // request, so it is closed.
+                response
+                    .head_mut()
+                    .set_connection_type(ConnectionType::Close);
+                response
+            }
         }
     }
 }
 
-/// Reads and parses the body of a POST, enforcing the size and batch limits.
+/// What a body may be, besides its size.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// `GRAPHQL_MAX_BATCH_SIZE`.
+    pub max_batch_size: usize,
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: the whole body must have arrived by then.
+    pub timeout: Duration,
+}
+
+/// Reads and parses the body of a POST, enforcing the time, size and batch limits.
 pub async fn read(
+    http: &HttpRequest,
+    payload: web::Payload,
+    limits: Limits,
+) -> Result<BatchRequest, BodyError> {
+    // A client that stops sending halfway would otherwise hold the connection for ever.
+    tokio::time::timeout(
+        limits.timeout,
+        read_untimed(http, payload, limits.max_batch_size),
+    )
+    .await
+    .unwrap_or(Err(BodyError::TimedOut {
+        after: limits.timeout,
+    }))
+}
+
+async fn read_untimed(
     http: &HttpRequest,
     payload: web::Payload,
     max_batch_size: usize,

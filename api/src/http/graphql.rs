@@ -32,13 +32,17 @@ pub async fn post(
     let Some(media) = negotiation::negotiate(&http) else {
         return negotiation::not_acceptable();
     };
-    match body::read(&http, payload, app.settings.graphql.max_batch_size).await {
+    let limits = body::Limits {
+        max_batch_size: app.settings.graphql.max_batch_size,
+        timeout: app.settings.http.body_timeout,
+    };
+    match body::read(&http, payload, limits).await {
         Ok(request) => execute(app, schema, http, request, media).await,
         Err(error) => error.into_response(media),
     }
 }
 
-/// GraphiQL for browsers; a query (never a mutation) for API clients; subscriptions when the
+/// GraphiQL for browsers (where `GRAPHIQL` allows it); a query (never a mutation) for API clients; subscriptions when the
 /// request asks to upgrade to a WebSocket.
 pub async fn get(
     app: web::Data<AppContext>,
@@ -53,6 +57,15 @@ pub async fn get(
     let has_query =
         http.query_string().contains("query=") || http.query_string().contains("extensions=");
     if !has_query {
+        if !app.settings.http.graphiql {
+            return negotiation::error_response(
+                negotiation::MediaType::Json,
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "GraphiQL is not served here (GRAPHIQL=true turns it on); send a query with \
+                 ?query=… or POST",
+            );
+        }
         return HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(

@@ -104,7 +104,9 @@ async fn attempt(
         Err(err) => {
             return Outcome::Retry {
                 status: None,
-                error: describe(&err),
+                // A webhook address may carry the partner's token in its query: not repeated
+                // in `lastError` or the log.
+                error: describe(&err.without_url()),
                 retry_after: None,
             };
         }
@@ -207,7 +209,7 @@ async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|err| describe(&err))?;
+        let chunk = chunk.map_err(|err| describe(&err.without_url()))?;
         let room = limit.saturating_sub(body.len());
         body.extend_from_slice(&chunk[..chunk.len().min(room)]);
         if body.len() >= limit {
@@ -249,6 +251,18 @@ mod tests {
             let status = StatusCode::from_u16(status).unwrap();
             assert!(matches!(classify(status, b"", None), Outcome::Retry { .. }));
         }
+    }
+
+    #[tokio::test]
+    async fn a_failed_connection_does_not_repeat_the_webhook_address() {
+        let err = reqwest::Client::new()
+            .post("http://127.0.0.1:1/hooks?token=partner-secret-token")
+            .send()
+            .await
+            .unwrap_err();
+        let described = describe(&err.without_url());
+        assert!(described.starts_with("cannot connect"), "{described}");
+        assert!(!described.contains("partner-secret-token"), "{described}");
     }
 
     #[test]

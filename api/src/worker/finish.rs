@@ -220,6 +220,46 @@ async fn retry_later(
     listing_update(db, job, None, error).await
 }
 
+/// Hands a claimed job back to the queue, due at once, for a stopping worker. An attempt that
+/// never reached the partner is not counted. When a newer snapshot is already waiting, this one
+/// is superseded instead, as in `retry_later`.
+pub async fn release(
+    db: &DatabaseConnection,
+    job: &outbox_jobs::Model,
+    sent: bool,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let attempts = if sent { job.attempts } else { job.attempts - 1 };
+    let requeue = statement(
+        db.get_database_backend(),
+        "UPDATE outbox_jobs SET status = 'PENDING', run_at = ?, locked_until = NULL, \
+         attempts = ?, updated_at = ? \
+         WHERE id = ? AND attempts = ? AND status = 'IN_FLIGHT' \
+         AND NOT EXISTS (SELECT 1 FROM outbox_jobs p WHERE p.listing_id = ? AND p.status = 'PENDING')",
+        vec![
+            now.into(),
+            attempts.into(),
+            now.into(),
+            job.id.into(),
+            job.attempts.into(),
+            job.listing_id.into(),
+        ],
+    );
+    match db.execute_raw(requeue).await {
+        Ok(result) if result.rows_affected() == 1 => return Ok(()),
+        Ok(_) => {}
+        // A snapshot queued concurrently took the one pending place first.
+        Err(err)
+            if matches!(
+                err.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) => {}
+        Err(err) => return Err(err.into()),
+    }
+    close_job(db, job, OutboxStatus::Superseded, None).await?;
+    Ok(())
+}
+
 async fn listing_update(
     db: &impl ConnectionTrait,
     job: &outbox_jobs::Model,

@@ -18,12 +18,13 @@ use std::{
 
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::{sync::Semaphore, task::JoinSet};
+use tokio_util::sync::CancellationToken;
 
 pub use claim::claim;
 pub use deliver::{Outcome, idempotency_key};
 pub use finish::backoff;
 
-use crate::{config::WorkerSettings, error::AppResult, service::outbox};
+use crate::{config::WorkerSettings, error::AppResult, service::outbox, shutdown::Shutdown};
 
 /// One worker: its database, settings, HTTP client and per-channel limits.
 #[derive(Clone)]
@@ -55,18 +56,21 @@ impl Worker {
         })
     }
 
-    /// Runs the worker on its own task; aborting the handle stops it with every delivery it
-    /// has in flight (their jobs are claimed again when their lease runs out).
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
-        tokio::spawn(self.run())
+    /// Runs the worker on its own task until the handle is aborted: a crash, as far as its
+    /// jobs can tell (they are claimed again when their lease runs out).
+    pub fn spawn(self) -> tokio::task::JoinHandle<Drained> {
+        tokio::spawn(self.run(Shutdown::new(std::time::Duration::ZERO)))
     }
 
-    /// Delivers until dropped, reconciling every `RECONCILE_INTERVAL_SECONDS`.
-    pub async fn run(self) {
+    /// Delivers until `shutdown` is triggered, reconciling every `RECONCILE_INTERVAL_SECONDS`;
+    /// then stops claiming, lets the deliveries in flight finish within the grace period,
+    /// hands back to the queue whatever it holds after that, and logs what it did.
+    pub async fn run(self, shutdown: Shutdown) -> Drained {
         let deliveries = Arc::new(Semaphore::new(self.settings.batch_size));
+        let interrupt = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let mut next_reconcile = tokio::time::Instant::now() + self.settings.reconcile_interval;
-        loop {
+        while !shutdown.is_triggered() {
             while tasks.try_join_next().is_some() {}
             if tokio::time::Instant::now() >= next_reconcile {
                 next_reconcile += self.settings.reconcile_interval;
@@ -89,18 +93,41 @@ impl Worker {
                             break;
                         };
                         let worker = self.clone();
+                        let stop = Stop {
+                            claiming: shutdown.token(),
+                            interrupt: interrupt.clone(),
+                        };
                         tasks.spawn(async move {
-                            worker.deliver(job).await;
+                            let fate = worker.deliver(job, &stop).await;
                             drop(permit);
+                            fate
                         });
                     }
                 }
-                Ok(_) => tokio::time::sleep(self.settings.poll_interval).await,
+                Ok(_) => self.idle(&shutdown).await,
                 Err(err) => {
                     tracing::warn!(error = %err, "cannot claim outbox jobs");
-                    tokio::time::sleep(self.settings.poll_interval).await;
+                    self.idle(&shutdown).await;
                 }
             }
+        }
+        let drained = drain(tasks, shutdown.grace(), interrupt).await;
+        let (finished, released) = (drained.finished, drained.released);
+        match drained.left_to_lease {
+            0 => tracing::info!("outbox worker stopped: finished {finished}, released {released}"),
+            left => tracing::warn!(
+                "outbox worker stopped: finished {finished}, released {released}, \
+                 {left} left until their lease runs out"
+            ),
+        }
+        drained
+    }
+
+    /// Waits one poll interval, or less when the worker is told to stop.
+    async fn idle(&self, shutdown: &Shutdown) {
+        tokio::select! {
+            () = tokio::time::sleep(self.settings.poll_interval) => {}
+            () = shutdown.triggered() => {}
         }
     }
 
@@ -115,15 +142,19 @@ impl Worker {
             .clone()
     }
 
-    #[tracing::instrument(skip(self, job), fields(job = job.id, listing = job.listing_id))]
-    async fn deliver(&self, job: entity::outbox_jobs::Model) {
-        if let Err(err) = self.try_deliver(&job).await {
-            // The lease runs out and another attempt follows.
-            tracing::warn!(error = %err, "cannot record a delivery");
+    #[tracing::instrument(skip(self, job, stop), fields(job = job.id, listing = job.listing_id))]
+    async fn deliver(&self, job: entity::outbox_jobs::Model, stop: &Stop) -> Fate {
+        match self.try_deliver(&job, stop).await {
+            Ok(fate) => fate,
+            Err(err) => {
+                // The lease runs out and another attempt follows.
+                tracing::warn!(error = %err, "cannot record a delivery");
+                Fate::LeftToLease
+            }
         }
     }
 
-    async fn try_deliver(&self, job: &entity::outbox_jobs::Model) -> AppResult<()> {
+    async fn try_deliver(&self, job: &entity::outbox_jobs::Model, stop: &Stop) -> AppResult<Fate> {
         let listing = entity::channel_listings::Entity::find_by_id(job.listing_id)
             .one(&self.db)
             .await?;
@@ -138,16 +169,27 @@ impl Worker {
         let (outcome, took) = match channel {
             Some(channel) if channel.is_active => {
                 let limit = self.channel_limit(channel.id);
-                let _permit = limit.acquire_owned().await.map_err(anyhow::Error::from)?;
+                let _permit = tokio::select! {
+                    permit = limit.acquire_owned() => permit.map_err(anyhow::Error::from)?,
+                    () = stop.claiming.cancelled() => return self.release(job, false).await,
+                };
+                // Claimed but not yet sent when the worker was told to stop: hand it back.
+                if stop.claiming.is_cancelled() {
+                    return self.release(job, false).await;
+                }
                 if !claim::renew(&self.db, job, self.settings.lease).await? {
                     tracing::info!("the lease ran out while the job waited; another worker has it");
-                    return Ok(());
+                    return Ok(Fate::Finished);
                 }
                 let reach = deliver::Reach {
                     public_only: !self.settings.allow_private_addresses,
                     max_response_bytes: self.settings.max_response_bytes,
                 };
-                deliver::deliver(&self.client, &channel, job, reach).await
+                let delivery = deliver::deliver(&self.client, &channel, job, reach);
+                tokio::select! {
+                    done = delivery => done,
+                    () = stop.interrupt.cancelled() => return self.release(job, true).await,
+                }
             }
             _ => (
                 Outcome::Rejected {
@@ -157,8 +199,76 @@ impl Worker {
                 std::time::Duration::ZERO,
             ),
         };
-        finish::finish(&self.db, &self.settings, job, &outcome, took).await
+        finish::finish(&self.db, &self.settings, job, &outcome, took).await?;
+        Ok(Fate::Finished)
     }
+
+    async fn release(&self, job: &entity::outbox_jobs::Model, sent: bool) -> AppResult<Fate> {
+        finish::release(&self.db, job, sent).await?;
+        Ok(Fate::Released)
+    }
+}
+
+/// What a stopping worker did with the deliveries it held.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Sent and recorded (or found to belong to another worker by then).
+    pub finished: usize,
+    /// Handed back to the queue, due at once for any worker.
+    pub released: usize,
+    /// Neither recorded nor handed back (the database did not answer in time): their lease
+    /// runs out as after a crash.
+    pub left_to_lease: usize,
+}
+
+/// How a delivery task ended.
+enum Fate {
+    Finished,
+    Released,
+    LeftToLease,
+}
+
+/// The two moments of a stop a delivery task watches.
+struct Stop {
+    /// The worker stops claiming: a job not yet sent is handed back.
+    claiming: CancellationToken,
+    /// The grace period is over: a delivery still waiting for its partner is abandoned and its
+    /// job handed back.
+    interrupt: CancellationToken,
+}
+
+/// Waits for the delivery tasks: at most `grace` for their partners, then a short allowance to
+/// hand back their jobs.
+async fn drain(
+    mut tasks: JoinSet<Fate>,
+    grace: std::time::Duration,
+    interrupt: CancellationToken,
+) -> Drained {
+    const HAND_BACK: std::time::Duration = std::time::Duration::from_secs(2);
+    let mut drained = Drained::default();
+    let mut deadline = tokio::time::Instant::now() + grace;
+    loop {
+        let next = tokio::select! {
+            next = tasks.join_next() => next,
+            () = tokio::time::sleep_until(deadline) => {
+                if interrupt.is_cancelled() {
+                    drained.left_to_lease += tasks.len();
+                    tasks.abort_all();
+                    break;
+                }
+                interrupt.cancel();
+                deadline = tokio::time::Instant::now() + HAND_BACK;
+                continue;
+            }
+        };
+        match next {
+            None => break,
+            Some(Ok(Fate::Finished)) => drained.finished += 1,
+            Some(Ok(Fate::Released)) => drained.released += 1,
+            Some(Ok(Fate::LeftToLease) | Err(_)) => drained.left_to_lease += 1,
+        }
+    }
+    drained
 }
 
 /// Queues again the listings that fell behind their product; returns how many.

@@ -62,6 +62,8 @@ struct State {
     script: VecDeque<Answer>,
     otherwise: Option<Answer>,
     received: Vec<Received>,
+    /// Requests read whole, answered or not yet.
+    arrivals: usize,
 }
 
 #[derive(Clone)]
@@ -96,6 +98,11 @@ impl Partner {
 
     pub fn otherwise(&self, answer: Answer) {
         self.state.lock().unwrap().otherwise = Some(answer);
+    }
+
+    /// How many requests have arrived whole, including those still waiting for their answer.
+    pub fn arrivals(&self) -> usize {
+        self.state.lock().unwrap().arrivals
     }
 
     pub fn received(&self) -> Vec<Received> {
@@ -146,6 +153,7 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             Ok(n) => body.extend_from_slice(&chunk[..n]),
         }
     }
+    state.lock().unwrap().arrivals += 1;
     let answer = partner.next_answer();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let listing = parsed["listingId"]
