@@ -11,8 +11,9 @@ use crate::{
     cache::{Cache, RedisCache},
     config::{Settings, redact_url},
     db,
+    events::{self, Event, EventBus},
     graphql::{DermagaSchema, ResponseStore, build_schema},
-    http,
+    http::{self, SubscriptionHub},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
     state::AppContext,
@@ -34,7 +35,17 @@ impl Application {
             TcpListener::bind(&address).with_context(|| format!("cannot listen on {address}"))?;
         let port = listener.local_addr()?.port();
         let schema = build_schema(Some(context.clone()));
-        let server = serve(listener, context.clone(), schema, settings.http_workers)?;
+        let hub = SubscriptionHub {
+            events: EventBus::start(&context.db),
+            open: Arc::default(),
+        };
+        let server = serve(
+            listener,
+            context.clone(),
+            schema,
+            hub,
+            settings.http_workers,
+        )?;
         tokio::spawn(sweep_abandoned_imports(context.db.clone()));
         if settings.worker.enabled {
             crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?.spawn();
@@ -117,15 +128,18 @@ fn serve(
     listener: TcpListener,
     context: AppContext,
     schema: DermagaSchema,
+    hub: SubscriptionHub,
     workers: usize,
 ) -> anyhow::Result<Server> {
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
+    let hub = web::Data::new(hub);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(middleware::Compress::default())
             .app_data(context.clone())
             .app_data(schema.clone())
+            .app_data(hub.clone())
             .app_data(web::PayloadConfig::new(1024 * 1024))
             .app_data(web::JsonConfig::default().limit(1024 * 1024))
             .configure(http::routes)
@@ -141,8 +155,15 @@ async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection) {
     let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every_minute.tick().await;
-        if let Err(err) = crate::service::imports::fail_abandoned(&db).await {
-            tracing::warn!(error = %err, "could not sweep abandoned import jobs");
+        match crate::service::imports::fail_abandoned(&db).await {
+            Ok(0) => {}
+            // The sweep names no job: their subscribers re-read.
+            Ok(_) => {
+                if let Err(err) = events::notify(&db, &[Event::Resync]).await {
+                    tracing::warn!(error = %err, "could not announce the swept import jobs");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "could not sweep abandoned import jobs"),
         }
     }
 }

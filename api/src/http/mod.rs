@@ -1,6 +1,7 @@
 //! Transport only: routes that hand requests to the schema or answer health checks.
 
 mod body;
+mod client_addr;
 pub(crate) mod etag;
 mod feeds;
 mod graphql;
@@ -8,6 +9,9 @@ mod health;
 mod metrics;
 mod negotiation;
 mod rate_limit;
+mod subscriptions;
+
+pub use subscriptions::SubscriptionHub;
 
 use actix_web::web;
 use async_graphql::http::MultipartOptions;
