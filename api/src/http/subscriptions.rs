@@ -47,6 +47,11 @@ const FORBIDDEN: u16 = 4403;
 /// graphql-transport-ws's "Too many requests".
 const TOO_MANY: u16 = 4429;
 const INTERNAL_ERROR: u16 = 1011;
+const POLICY_VIOLATION: u16 = 1008;
+/// Frames waiting for a slow client before its socket is closed.
+const OUTGOING_LIMIT: usize = 1_024;
+/// How long the last frames and the close frame may take to leave.
+const FLUSH_FOR: Duration = Duration::from_secs(1);
 
 /// What every socket of this process shares: the event bus and the open-subscription counts.
 #[derive(Clone)]
@@ -106,7 +111,30 @@ struct Socket {
 type Refusal = Arc<Mutex<Option<(u16, String)>>>;
 
 impl Socket {
-    async fn run(self, mut session: Session, mut incoming: AggregatedMessageStream) {
+    async fn run(self, session: Session, incoming: AggregatedMessageStream) {
+        let (outgoing, mut writer) = spawn_writer(session.clone());
+        let close = self.converse(incoming, &outgoing).await;
+        // What was queued goes out before the close frame. A client that stopped reading gets
+        // no close frame: dropping the writer and the session ends the connection.
+        drop(outgoing);
+        if tokio::time::timeout(FLUSH_FOR, &mut writer).await.is_err() {
+            writer.abort();
+            return;
+        }
+        let reason = close.map(|(code, description)| CloseReason {
+            code: CloseCode::from(code),
+            description: Some(description),
+        });
+        let _ = tokio::time::timeout(FLUSH_FOR, session.close(reason)).await;
+    }
+
+    /// Passes messages between the client and the protocol until one side ends, the session
+    /// ends, or the client stops answering; returns the close frame to send.
+    async fn converse(
+        &self,
+        mut incoming: AggregatedMessageStream,
+        outgoing: &mpsc::Sender<Frame>,
+    ) -> Option<(u16, String)> {
         let (to_graphql, from_client) = mpsc::channel::<Vec<u8>>(16);
         let from_client = stream::unfold(from_client, |mut receiver| async move {
             receiver.recv().await.map(|message| (message, receiver))
@@ -126,61 +154,55 @@ impl Socket {
         let mut heartbeat =
             tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT, HEARTBEAT);
         let mut last_heard = Instant::now();
-        let close = loop {
-            tokio::select! {
-                message = incoming.recv() => {
-                    let text = match message {
-                        Some(Ok(AggregatedMessage::Text(text))) => text.into_bytes().to_vec(),
-                        Some(Ok(AggregatedMessage::Binary(bytes))) => bytes.to_vec(),
-                        Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                            last_heard = Instant::now();
-                            if session.pong(&bytes).await.is_err() {
-                                return;
-                            }
-                            continue;
-                        }
-                        Some(Ok(AggregatedMessage::Pong(_))) => {
-                            last_heard = Instant::now();
-                            continue;
-                        }
-                        Some(Ok(AggregatedMessage::Close(_))) | Some(Err(_)) | None => break None,
-                    };
+        let send = |frame: Frame| outgoing.try_send(frame).map_err(|_| too_slow());
+        loop {
+            // The protocol is polled on every turn, so its subscriptions never stall (one
+            // waiting with a database connection would hold it); the client's messages are
+            // read only while the protocol has room for them.
+            let result = tokio::select! {
+                message = incoming.recv(), if to_graphql.capacity() > 0 => {
                     last_heard = Instant::now();
-                    if to_graphql.send(text).await.is_err() {
-                        break None;
+                    match message {
+                        Some(Ok(AggregatedMessage::Text(text))) => {
+                            to_graphql.try_send(text.into_bytes().to_vec()).map_err(|_| None)
+                        }
+                        Some(Ok(AggregatedMessage::Binary(bytes))) => {
+                            to_graphql.try_send(bytes.to_vec()).map_err(|_| None)
+                        }
+                        Some(Ok(AggregatedMessage::Ping(bytes))) => send(Frame::Pong(bytes)),
+                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
+                        Some(Ok(AggregatedMessage::Close(_)) | Err(_)) | None => Err(None),
                     }
                 }
+                _ = to_graphql.reserve(), if to_graphql.capacity() == 0 => Ok(()),
                 reply = graphql.next() => match reply {
-                    Some(WsMessage::Text(text)) => {
-                        if session.text(text).await.is_err() {
-                            return;
-                        }
-                    }
+                    Some(WsMessage::Text(text)) => send(Frame::Text(text)),
                     Some(WsMessage::Close(code, reason)) => {
                         let refused = refusal.lock().ok().and_then(|mut refused| refused.take());
-                        break Some(refused.unwrap_or((code, reason)));
+                        Err(Some(refused.unwrap_or((code, reason))))
                     }
-                    None => break None,
+                    None => Err(None),
                 },
                 outcome = &mut sign_in, if awaiting_sign_in => {
                     awaiting_sign_in = false;
                     if let Ok(authenticated) = outcome {
                         watchdog = Box::pin(self.session_end(authenticated));
                     }
+                    Ok(())
                 }
-                reason = &mut watchdog => break Some((FORBIDDEN, format!("Forbidden: {reason}"))),
+                reason = &mut watchdog => Err(Some((FORBIDDEN, format!("Forbidden: {reason}")))),
                 _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > CLIENT_TIMEOUT || session.ping(b"").await.is_err() {
-                        break None;
+                    if last_heard.elapsed() > CLIENT_TIMEOUT {
+                        Err(None)
+                    } else {
+                        send(Frame::Ping)
                     }
                 }
+            };
+            if let Err(close) = result {
+                return close;
             }
-        };
-        let reason = close.map(|(code, description)| CloseReason {
-            code: CloseCode::from(code),
-            description: Some(description),
-        });
-        let _ = session.close(reason).await;
+        }
     }
 
     /// Authenticates the socket from the `connection_init` payload and counts it against its
@@ -242,6 +264,39 @@ impl Socket {
 }
 
 type SignIn = std::pin::Pin<Box<dyn Future<Output = async_graphql::Result<Data>> + Send>>;
+
+/// What the writer sends to the client.
+enum Frame {
+    Text(String),
+    Ping,
+    Pong(actix_web::web::Bytes),
+}
+
+/// Writes to the client on its own task, so that a client slow to read never stops the
+/// protocol; past `OUTGOING_LIMIT` unsent frames the socket is closed instead.
+fn spawn_writer(mut session: Session) -> (mpsc::Sender<Frame>, tokio::task::JoinHandle<()>) {
+    let (outgoing, mut frames) = mpsc::channel(OUTGOING_LIMIT);
+    let writer = actix_web::rt::spawn(async move {
+        while let Some(frame) = frames.recv().await {
+            let sent = match frame {
+                Frame::Text(text) => session.text(text).await,
+                Frame::Ping => session.ping(b"").await,
+                Frame::Pong(bytes) => session.pong(&bytes).await,
+            };
+            if sent.is_err() {
+                return;
+            }
+        }
+    });
+    (outgoing, writer)
+}
+
+fn too_slow() -> Option<(u16, String)> {
+    Some((
+        POLICY_VIOLATION,
+        "the client does not read its messages".to_owned(),
+    ))
+}
 
 async fn watch_session(
     app: AppContext,
