@@ -34,10 +34,7 @@ pub(super) async fn poll(db: DatabaseConnection, bus: EventBus) {
             continue;
         }
         let result = match last_seen {
-            None => newest(&db).await.map(|newest| {
-                bus.publish(Event::Resync);
-                newest
-            }),
+            None => newest(&db).await.inspect(|_| bus.publish(Event::Resync)),
             Some(after) => since(&db, after).await.map(|rows| {
                 let newest = rows.last().map_or(after, |(id, _)| *id);
                 for (_, payload) in rows {

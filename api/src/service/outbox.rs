@@ -163,7 +163,6 @@ pub async fn enqueue(
             .filter(|listing| revived.contains(&listing.id))
             .map(Event::listing),
     );
-    events::notify(db, &changed).await?;
     if !revived.is_empty() {
         // Valid again: the push just queued decides its status.
         channel_listings::Entity::update_many()
@@ -180,7 +179,7 @@ pub async fn enqueue(
             .exec(db)
             .await?;
     }
-    Ok(())
+    events::notify(db, &changed).await
 }
 
 /// How `last_error` starts when Dermaga itself (not the partner) refused a listing because
