@@ -136,17 +136,9 @@ impl Socket {
         outgoing: &mpsc::Sender<Frame>,
     ) -> Option<(u16, String)> {
         let (to_graphql, from_client) = mpsc::channel::<Vec<u8>>(16);
-        let from_client = stream::unfold(from_client, |mut receiver| async move {
-            receiver.recv().await.map(|message| (message, receiver))
-        });
         let (signed_in, mut sign_in) = oneshot::channel();
         let refusal = Refusal::default();
-        let mut base = Data::default();
-        base.insert(self.client.clone());
-        base.insert(self.hub.events.clone());
-        let graphql = WebSocket::new(self.schema.clone(), from_client, self.protocol)
-            .connection_data(base)
-            .on_connection_init(self.on_connection_init(signed_in, Arc::clone(&refusal)));
+        let graphql = self.protocol(from_client, signed_in, Arc::clone(&refusal));
         let mut graphql = std::pin::pin!(graphql);
         let mut watchdog: std::pin::Pin<Box<dyn Future<Output = String>>> =
             Box::pin(std::future::pending());
@@ -162,17 +154,7 @@ impl Socket {
             let result = tokio::select! {
                 message = incoming.recv(), if to_graphql.capacity() > 0 => {
                     last_heard = Instant::now();
-                    match message {
-                        Some(Ok(AggregatedMessage::Text(text))) => {
-                            to_graphql.try_send(text.into_bytes().to_vec()).map_err(|_| None)
-                        }
-                        Some(Ok(AggregatedMessage::Binary(bytes))) => {
-                            to_graphql.try_send(bytes.to_vec()).map_err(|_| None)
-                        }
-                        Some(Ok(AggregatedMessage::Ping(bytes))) => send(Frame::Pong(bytes)),
-                        Some(Ok(AggregatedMessage::Pong(_))) => Ok(()),
-                        Some(Ok(AggregatedMessage::Close(_)) | Err(_)) | None => Err(None),
-                    }
+                    forward(message, &to_graphql, &send)
                 }
                 _ = to_graphql.reserve(), if to_graphql.capacity() == 0 => Ok(()),
                 reply = graphql.next() => match reply {
@@ -205,13 +187,31 @@ impl Socket {
         }
     }
 
+    /// async-graphql's protocol over the client's messages, with the socket's data.
+    fn protocol(
+        &self,
+        from_client: mpsc::Receiver<Vec<u8>>,
+        signed_in: oneshot::Sender<Authenticated>,
+        refusal: Refusal,
+    ) -> impl futures_util::Stream<Item = WsMessage> + use<> {
+        let from_client = stream::unfold(from_client, |mut receiver| async move {
+            receiver.recv().await.map(|message| (message, receiver))
+        });
+        let mut base = Data::default();
+        base.insert(self.client.clone());
+        base.insert(self.hub.events.clone());
+        WebSocket::new(self.schema.clone(), from_client, self.protocol)
+            .connection_data(base)
+            .on_connection_init(self.on_connection_init(signed_in, refusal))
+    }
+
     /// Authenticates the socket from the `connection_init` payload and counts it against its
     /// user's sockets; hands the session to the watchdog.
     fn on_connection_init(
         &self,
         signed_in: oneshot::Sender<Authenticated>,
         refusal: Refusal,
-    ) -> impl FnOnce(serde_json::Value) -> SignIn + Send + 'static {
+    ) -> impl FnOnce(serde_json::Value) -> SignIn + Send + use<> {
         let app = self.app.clone();
         let open = Arc::clone(&self.hub.open);
         move |payload| {
@@ -289,6 +289,22 @@ fn spawn_writer(mut session: Session) -> (mpsc::Sender<Frame>, tokio::task::Join
         }
     });
     (outgoing, writer)
+}
+
+/// Hands a client's message to the protocol, or answers its ping; `Err` ends the socket.
+fn forward(
+    message: Option<Result<AggregatedMessage, actix_ws::ProtocolError>>,
+    to_graphql: &mpsc::Sender<Vec<u8>>,
+    send: &impl Fn(Frame) -> Result<(), Option<(u16, String)>>,
+) -> Result<(), Option<(u16, String)>> {
+    let data = match message {
+        Some(Ok(AggregatedMessage::Text(text))) => text.into_bytes().to_vec(),
+        Some(Ok(AggregatedMessage::Binary(bytes))) => bytes.to_vec(),
+        Some(Ok(AggregatedMessage::Ping(bytes))) => return send(Frame::Pong(bytes)),
+        Some(Ok(AggregatedMessage::Pong(_))) => return Ok(()),
+        Some(Ok(AggregatedMessage::Close(_)) | Err(_)) | None => return Err(None),
+    };
+    to_graphql.try_send(data).map_err(|_| None)
 }
 
 fn too_slow() -> Option<(u16, String)> {
