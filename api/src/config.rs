@@ -5,6 +5,7 @@
 
 use std::{collections::HashMap, fmt, num::NonZeroU64, time::Duration};
 
+use ipnet::IpNet;
 use secrecy::{ExposeSecret, SecretString};
 
 mod http;
@@ -37,10 +38,13 @@ pub struct Settings {
     pub jwt: JwtSettings,
     pub bootstrap_admin: Option<BootstrapAdmin>,
     pub login_throttle: LoginThrottle,
+    pub sessions: SessionSettings,
+    pub subscriptions: SubscriptionSettings,
     pub graphql: GraphqlSettings,
     pub http_workers: usize,
-    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` / `Forwarded`.
-    pub trust_forwarded_for: bool,
+    /// `TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is believed (empty: none,
+    /// the client is the socket's peer).
+    pub trusted_proxies: Vec<IpNet>,
     pub response_cache: ResponseCacheSettings,
     pub worker: WorkerSettings,
     /// `ALLOW_PRIVATE_WEBHOOKS`: accept channel webhooks on loopback and private addresses
@@ -153,11 +157,42 @@ pub struct BootstrapAdmin {
     pub password: SecretString,
 }
 
+/// Failed logins slow down the pair (account, client address) that failed, never the account
+/// as a whole (`crate::service::login_throttle`).
 #[derive(Clone, Debug)]
 pub struct LoginThrottle {
-    /// Failed logins allowed per account (and ten times that per client address) in one window.
+    /// `LOGIN_MAX_FAILURES`: failures of one account from one address before each next attempt
+    /// of that pair waits 1 s, 2 s, 4 s… up to `max_delay`.
     pub max_failures: u32,
+    /// `LOGIN_MAX_FAILURES_PER_ADDRESS`: failures from one address, whatever the accounts,
+    /// before that address is slowed down the same way.
+    pub max_failures_per_address: u32,
+    /// `LOGIN_THROTTLE_WINDOW_SECONDS`: how long a failure is remembered.
     pub window: Duration,
+    /// `LOGIN_MAX_DELAY_SECONDS`: the longest wait between two attempts.
+    pub max_delay: Duration,
+}
+
+/// How long the answers of the session check (`crate::service::sessions`) are remembered.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// `SESSION_CHECK_SECONDS`: a live session is cached this long, and a subscription socket
+    /// re-checks its session this often. It bounds how long another replica may still accept
+    /// a revoked token when the revocation could not be written to the cache.
+    pub check_interval: Duration,
+    /// How long a revoked session is remembered in the cache: until its access tokens expire.
+    pub revoked_for: Duration,
+}
+
+/// Caps on subscriptions, counted per replica.
+#[derive(Clone, Copy, Debug)]
+pub struct SubscriptionSettings {
+    /// `SUBSCRIPTIONS_PER_SOCKET`
+    pub per_socket: usize,
+    /// `SUBSCRIPTIONS_PER_USER`: across the user's sockets on one replica.
+    pub per_user: usize,
+    /// `SUBSCRIPTION_SOCKETS_PER_USER`: authenticated sockets of one user on one replica.
+    pub sockets_per_user: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -273,6 +308,7 @@ impl Settings {
             validate_redis_url(url)?;
         }
         let jwt = JwtSettings::from_env(&env, app_env, demo)?;
+        let access_token_ttl = jwt.access_token_ttl;
         let bootstrap_admin = match (
             env.get("BOOTSTRAP_ADMIN_EMAIL"),
             env.get("BOOTSTRAP_ADMIN_PASSWORD"),
@@ -311,8 +347,16 @@ impl Settings {
             bootstrap_admin,
             login_throttle: LoginThrottle {
                 max_failures: env.parse("LOGIN_MAX_FAILURES", 5)?,
-                window: Duration::from_secs(env.parse("LOGIN_THROTTLE_WINDOW_SECONDS", 900)?),
+                max_failures_per_address: env.parse("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)?,
+                window: positive_seconds(&env, "LOGIN_THROTTLE_WINDOW_SECONDS", 900.0)?,
+                max_delay: positive_seconds(&env, "LOGIN_MAX_DELAY_SECONDS", 60.0)?,
             },
+            sessions: SessionSettings {
+                check_interval: positive_seconds(&env, "SESSION_CHECK_SECONDS", 5.0)?,
+                // The verifier's 30 s leeway, and a margin.
+                revoked_for: access_token_ttl + Duration::from_secs(60),
+            },
+            subscriptions: SubscriptionSettings::from_env(&env)?,
             graphql: GraphqlSettings {
                 introspection: introspection(&env, app_env)?,
                 limits: QueryLimits::from_env(&env)?,
@@ -324,7 +368,7 @@ impl Settings {
                     .get(),
             },
             http_workers: env.parse("HTTP_WORKERS", default_workers)?,
-            trust_forwarded_for: env.parse("TRUST_FORWARDED_FOR", false)?,
+            trusted_proxies: trusted_proxies(&env)?,
             response_cache: ResponseCacheSettings {
                 enabled: env.parse("RESPONSE_CACHE", true)?,
                 ttl: Duration::from_secs(env.parse::<u64>("CACHE_TTL_SECONDS", 60)?.max(1)),
@@ -406,6 +450,54 @@ impl JwtSettings {
 /// `GRAPHQL_INTROSPECTION`: on in development unless set.
 fn introspection(env: &Env, app_env: AppEnv) -> Result<bool, ConfigError> {
     env.parse("GRAPHQL_INTROSPECTION", app_env == AppEnv::Development)
+}
+
+impl SubscriptionSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let settings = Self {
+            per_socket: env.parse("SUBSCRIPTIONS_PER_SOCKET", 50)?,
+            per_user: env.parse("SUBSCRIPTIONS_PER_USER", 100)?,
+            sockets_per_user: env.parse("SUBSCRIPTION_SOCKETS_PER_USER", 10)?,
+        };
+        if settings.per_socket == 0 || settings.per_user == 0 || settings.sockets_per_user == 0 {
+            return Err(ConfigError(
+                "SUBSCRIPTIONS_PER_SOCKET, SUBSCRIPTIONS_PER_USER and SUBSCRIPTION_SOCKETS_PER_USER \
+                 must be at least 1"
+                    .into(),
+            ));
+        }
+        Ok(settings)
+    }
+}
+
+/// `TRUSTED_PROXIES=10.0.0.0/8,192.168.1.7`: CIDRs or single addresses, comma-separated.
+fn trusted_proxies(env: &Env) -> Result<Vec<IpNet>, ConfigError> {
+    if env.get("TRUST_FORWARDED_FOR").is_some() {
+        return Err(ConfigError(
+            "TRUST_FORWARDED_FOR is no longer read: list the addresses of your reverse proxies in \
+             TRUSTED_PROXIES (CIDRs, e.g. TRUSTED_PROXIES=10.0.0.0/8) and unset it"
+                .into(),
+        ));
+    }
+    let Some(raw) = env.get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "TRUSTED_PROXIES has an invalid entry '{entry}': expected CIDRs or \
+                         addresses separated by commas, e.g. 10.0.0.0/8,192.168.1.7"
+                    ))
+                })
+        })
+        .collect()
 }
 
 /// A duration in (possibly fractional) seconds, greater than zero.
@@ -690,6 +782,128 @@ mod tests {
         assert!(err.to_string().starts_with("--demo"), "{err}");
         assert!(err.to_string().contains("APP_ENV=production"), "{err}");
         assert!(Settings::from_vars(HashMap::new(), true).unwrap().demo);
+    }
+
+    #[test]
+    fn trusted_proxies_are_cidrs_or_addresses_and_none_by_default() {
+        assert!(
+            Settings::from_vars(HashMap::new(), false)
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
+        let settings = Settings::from_vars(
+            vars(&[("TRUSTED_PROXIES", " 10.0.0.0/8, 192.168.1.7 ,::1 ,fd00::/8")]),
+            false,
+        )
+        .unwrap();
+        let nets: Vec<String> = settings
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            nets,
+            ["10.0.0.0/8", "192.168.1.7/32", "::1/128", "fd00::/8"]
+        );
+    }
+
+    #[test]
+    fn a_bad_trusted_proxy_names_the_variable() {
+        let err = Settings::from_vars(vars(&[("TRUSTED_PROXIES", "10.0.0.0/8,proxy")]), false)
+            .unwrap_err();
+        assert!(err.to_string().starts_with("TRUSTED_PROXIES"), "{err}");
+        assert!(err.to_string().contains("'proxy'"), "{err}");
+    }
+
+    #[test]
+    fn the_old_trust_forwarded_for_stops_the_start_and_points_to_trusted_proxies() {
+        for value in ["true", "false"] {
+            let err =
+                Settings::from_vars(vars(&[("TRUST_FORWARDED_FOR", value)]), false).unwrap_err();
+            assert!(err.to_string().starts_with("TRUST_FORWARDED_FOR"), "{err}");
+            assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
+        }
+    }
+
+    #[test]
+    fn login_throttling_reads_its_four_settings() {
+        let defaults = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert_eq!(defaults.login_throttle.max_failures, 5);
+        assert_eq!(defaults.login_throttle.max_failures_per_address, 50);
+        assert_eq!(defaults.login_throttle.max_delay, Duration::from_secs(60));
+        let settings = Settings::from_vars(
+            vars(&[
+                ("LOGIN_MAX_FAILURES", "3"),
+                ("LOGIN_MAX_FAILURES_PER_ADDRESS", "20"),
+                ("LOGIN_THROTTLE_WINDOW_SECONDS", "600"),
+                ("LOGIN_MAX_DELAY_SECONDS", "30"),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(settings.login_throttle.max_failures_per_address, 20);
+        assert_eq!(settings.login_throttle.window, Duration::from_secs(600));
+        assert_eq!(settings.login_throttle.max_delay, Duration::from_secs(30));
+        let err =
+            Settings::from_vars(vars(&[("LOGIN_MAX_DELAY_SECONDS", "0")]), false).unwrap_err();
+        assert!(
+            err.to_string().starts_with("LOGIN_MAX_DELAY_SECONDS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_session_check_interval_is_positive_and_revocations_outlive_access_tokens() {
+        let settings = Settings::from_vars(
+            vars(&[
+                ("SESSION_CHECK_SECONDS", "2.5"),
+                ("ACCESS_TOKEN_TTL_SECONDS", "300"),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            settings.sessions.check_interval,
+            Duration::from_millis(2_500)
+        );
+        assert!(settings.sessions.revoked_for > Duration::from_secs(300 + 30));
+        let err = Settings::from_vars(vars(&[("SESSION_CHECK_SECONDS", "0")]), false).unwrap_err();
+        assert!(
+            err.to_string().starts_with("SESSION_CHECK_SECONDS"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn subscription_caps_default_and_refuse_zero() {
+        let settings = Settings::from_vars(
+            vars(&[
+                ("SUBSCRIPTIONS_PER_SOCKET", "7"),
+                ("SUBSCRIPTIONS_PER_USER", "9"),
+                ("SUBSCRIPTION_SOCKETS_PER_USER", "2"),
+            ]),
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                settings.subscriptions.per_socket,
+                settings.subscriptions.per_user,
+                settings.subscriptions.sockets_per_user
+            ),
+            (7, 9, 2)
+        );
+        let defaults = Settings::from_vars(HashMap::new(), false).unwrap();
+        assert_eq!(defaults.subscriptions.per_socket, 50);
+        let err = Settings::from_vars(vars(&[("SUBSCRIPTIONS_PER_USER", "0")]), false).unwrap_err();
+        assert!(err.to_string().contains("SUBSCRIPTIONS_PER_USER"), "{err}");
+        let err =
+            Settings::from_vars(vars(&[("SUBSCRIPTIONS_PER_SOCKET", "many")]), false).unwrap_err();
+        assert!(
+            err.to_string().starts_with("SUBSCRIPTIONS_PER_SOCKET"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -59,6 +59,9 @@ pub enum AppError {
     Conflict(FieldError),
     #[error("too many attempts, retry in {} seconds", .retry_after.as_secs().max(1))]
     RateLimited { retry_after: Duration },
+    /// A cap on open subscriptions or subscription sockets.
+    #[error("at most {limit} {what} are allowed")]
+    SubscriptionLimit { limit: usize, what: &'static str },
     #[error("database error")]
     Db(#[from] DbErr),
     #[error("cache error")]
@@ -89,6 +92,7 @@ impl AppError {
             Self::Invalid(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::SubscriptionLimit { .. } => "SUBSCRIPTION_LIMIT",
             Self::Db(_) | Self::Cache(_) | Self::Internal(_) => "INTERNAL",
         }
     }

@@ -17,8 +17,9 @@ use crate::{
     cache::{Cache, RedisCache},
     config::{Settings, redact_url},
     db,
+    events::{self, Event, EventBus},
     graphql::{DermagaSchema, ResponseStore, build_schema},
-    http::{self, HeadDeadline},
+    http::{self, HeadDeadline, SubscriptionHub},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
     shutdown::Shutdown,
@@ -57,10 +58,15 @@ impl Application {
             None => None,
         };
         let schema = build_schema(Some(context.clone()));
+        let hub = SubscriptionHub {
+            events: EventBus::start(&context.db),
+            open: Arc::default(),
+        };
         let mut servers = vec![serve(
             listener,
             context.clone(),
             schema,
+            hub,
             metrics_listener.is_none(),
         )?];
         if let Some(listener) = metrics_listener {
@@ -207,6 +213,7 @@ fn serve(
     listener: TcpListener,
     context: AppContext,
     schema: DermagaSchema,
+    hub: SubscriptionHub,
     public_metrics: bool,
 ) -> anyhow::Result<Server> {
     let http = context.settings.http.clone();
@@ -215,6 +222,7 @@ fn serve(
     let local_address = listener.local_addr()?;
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
+    let hub = web::Data::new(hub);
     let builder = Server::build();
     let draining = builder.graceful_shutdown_signal();
     let server = builder
@@ -231,6 +239,7 @@ fn serve(
                 ))
                 .app_data(context.clone())
                 .app_data(schema.clone())
+                .app_data(hub.clone())
                 .app_data(web::PayloadConfig::new(1024 * 1024))
                 .app_data(web::JsonConfig::default().limit(1024 * 1024))
                 .configure(http::routes)
@@ -301,8 +310,15 @@ async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection, shutdown: Shut
             _ = every_minute.tick() => {}
             () = shutdown.triggered() => return,
         }
-        if let Err(err) = crate::service::imports::fail_abandoned(&db).await {
-            tracing::warn!(error = %err, "could not sweep abandoned import jobs");
+        match crate::service::imports::fail_abandoned(&db).await {
+            Ok(0) => {}
+            // The sweep names no job: their subscribers re-read.
+            Ok(_) => {
+                if let Err(err) = events::notify(&db, &[Event::Resync]).await {
+                    tracing::warn!(error = %err, "could not announce the swept import jobs");
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "could not sweep abandoned import jobs"),
         }
     }
 }

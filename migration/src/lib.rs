@@ -24,6 +24,7 @@ mod m20261123_000030_create_aggregator_channels;
 mod m20261123_000031_create_listing_deliveries;
 mod m20261123_000032_add_listing_withdrawn;
 mod m20261123_000033_create_product_title_search;
+mod m20261201_000001_create_change_events;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000031_create_listing_deliveries::Migration),
             Box::new(m20261123_000032_add_listing_withdrawn::Migration),
             Box::new(m20261123_000033_create_product_title_search::Migration),
+            Box::new(m20261201_000001_create_change_events::Migration),
         ]
     }
 }

@@ -112,6 +112,80 @@ async fn a_write_during_an_outage_is_not_hidden_by_older_cached_responses() {
     );
 }
 
+const ME: &str = "{ me { email } }";
+
+#[tokio::test]
+async fn a_logged_out_token_is_refused_while_redis_is_paused() {
+    let Some(redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
+    let app = app_on(&redis).await;
+    let session = app.admin().await;
+    let logout = app
+        .graphql(
+            "mutation { logout(input: {}) { revoked } }",
+            json!({}),
+            Some(&session.access_token),
+        )
+        .await;
+    assert_eq!(logout["data"]["logout"]["revoked"], true, "{logout}");
+
+    // Redis keeps the revocation but cannot be asked: the database answers.
+    redis.pause(Duration::from_secs(8));
+    let me = app
+        .graphql(ME, json!({}), Some(&session.access_token))
+        .await;
+
+    assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
+}
+
+#[tokio::test]
+async fn a_disabled_logins_token_is_refused_while_redis_is_paused() {
+    let Some(redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
+    let app = app_on(&redis).await;
+    let tenant = app.tenant("outage-disabled").await;
+    let me = app
+        .graphql(ME, json!({}), Some(&tenant.staff.access_token))
+        .await;
+    assert!(me["data"]["me"].is_object(), "{me}");
+    let body = app
+        .graphql(
+            "mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }",
+            json!({ "id": tenant.staff_user_id }),
+            Some(&tenant.admin.access_token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["setUserActive"]["user"]["isActive"], false,
+        "{body}"
+    );
+
+    redis.pause(Duration::from_secs(8));
+    let me = app
+        .graphql(ME, json!({}), Some(&tenant.staff.access_token))
+        .await;
+
+    assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
+}
+
+#[tokio::test]
+async fn a_valid_token_still_works_while_redis_is_paused() {
+    let Some(redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
+    let app = app_on(&redis).await;
+    let session = app.admin().await;
+
+    redis.pause(Duration::from_secs(8));
+    let me = app
+        .graphql(ME, json!({}), Some(&session.access_token))
+        .await;
+
+    assert_eq!(me["data"]["me"]["email"], ADMIN_EMAIL, "{me}");
+}
+
 async fn rename_first_category(app: &TestApp, name: &str) {
     use sea_orm::ConnectionTrait;
     app.db

@@ -56,6 +56,12 @@ fn an_unreachable_database_is_named_without_its_password() {
 }
 
 #[test]
+fn the_retired_trust_forwarded_for_refuses_to_start_and_names_trusted_proxies() {
+    let stderr = failed_start(&[("TRUST_FORWARDED_FOR", "true")]);
+    assert!(stderr.contains("TRUSTED_PROXIES"), "{stderr}");
+}
+
+#[test]
 fn a_malformed_database_url_is_named() {
     let stderr = failed_start(&[("DATABASE_URL", "mysql//oops:pw@x")]);
     assert!(stderr.contains("DATABASE_URL"), "{stderr}");

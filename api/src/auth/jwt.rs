@@ -91,6 +91,11 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm, `kid`, `exp`, `iss` and `aud`.
     pub fn verify(&self, token: &str) -> Result<AuthUser, AppError> {
+        self.verify_with_expiry(token).map(|(user, _)| user)
+    }
+
+    /// [`JwtKeys::verify`], also returning the token's expiry (seconds since the epoch).
+    pub fn verify_with_expiry(&self, token: &str) -> Result<(AuthUser, u64), AppError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|_| AppError::InvalidToken("malformed token"))?;
         if header.alg != Algorithm::HS256 {
@@ -116,13 +121,14 @@ impl JwtKeys {
             .sub
             .parse()
             .map_err(|_| AppError::InvalidToken("invalid subject"))?;
-        Ok(AuthUser {
+        let user = AuthUser {
             user_id,
             role: claims.role,
             aggregator_id: claims.agg,
             seller_id: claims.slr,
             session_id: claims.sid,
-        })
+        };
+        Ok((user, claims.exp))
     }
 }
 

@@ -1,4 +1,4 @@
-use std::{io::Read, time::Duration};
+use std::io::Read;
 
 use async_graphql::{
     ComplexObject, Context, ID, Object, SimpleObject, Subscription, Upload,
@@ -14,15 +14,13 @@ use super::{
     guard::{AGGREGATOR_TEAM, RoleGuard},
     payload::{UserError, into_payload},
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
-    user,
+    subscription_quota, user,
 };
 use crate::{
     error::AppError,
+    events::EventBus,
     service::imports::{self as service, RejectedRow as ServiceRejectedRow, UploadedFile},
 };
-
-/// How often a subscription reads a running job's progress.
-const POLL_EVERY: Duration = Duration::from_millis(250);
 
 /// A CSV import: its progress, its counts and the rows it refused.
 #[derive(SimpleObject)]
@@ -208,10 +206,15 @@ impl ImportSubscription {
         id: ID,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ImportJob>> + use<>> {
         let id = gql(parse_id(&id, "ImportJob", "id"))?;
+        let place = subscription_quota::take(ctx)?;
         let db = app(ctx)?.db.clone();
         let caller = user(ctx)?.clone();
         // A job the caller may not see fails the subscription at once, as `importJob` does.
         gql(service::find(&db, &caller, id).await)?;
-        Ok(service::watch(db, caller, id, POLL_EVERY).map(|job| Ok(gql(job)?.into())))
+        let events = ctx.data::<EventBus>()?.subscribe();
+        Ok(service::watch(db, caller, id, events).map(move |job| {
+            let _held = &place;
+            Ok(gql(job)?.into())
+        }))
     }
 }

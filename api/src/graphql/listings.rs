@@ -1,11 +1,9 @@
 //! Listings of products on channels: publishing, status, delivery attempts, and the
 //! `listingStatusChanged` subscription.
 
-use std::time::Duration;
-
 use async_graphql::{
     ComplexObject, Context, ID, InputObject, Object, SimpleObject, Subscription,
-    futures_util::Stream,
+    futures_util::{Stream, StreamExt},
 };
 use chrono::{DateTime, Utc};
 use entity::{channel_listings, listing_deliveries};
@@ -20,17 +18,17 @@ use super::{
     payload::{UserError, into_payload},
     products::Money,
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
-    user,
+    subscription_quota, user,
 };
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},
-    service::listings::{self as service, ChannelChoice, ListingFilter},
+    events::EventBus,
+    service::{
+        listing_changes,
+        listings::{self as service, ChannelChoice, ListingFilter},
+    },
 };
-
-/// How often the subscription looks for changed listings. It reads the database, so it sees
-/// the changes every replica and worker make.
-const POLL_EVERY: Duration = Duration::from_millis(250);
 
 /// A product on one channel, and how far its delivery got.
 #[derive(SimpleObject, Clone)]
@@ -364,32 +362,14 @@ impl ListingSubscription {
         let product_id = product_id
             .map(|id| gql(parse_id(&id, "Product", "productId")))
             .transpose()?;
+        let place = subscription_quota::take(ctx)?;
         let db = app(ctx)?.db.clone();
         let caller = user(ctx)?.clone();
-        let start = (Utc::now(), 0_i64);
-        let stream = async_graphql::futures_util::stream::unfold(
-            (db, caller, start, Vec::<channel_listings::Model>::new()),
-            move |(db, caller, mut since, mut ready)| async move {
-                loop {
-                    if let Some(listing) = ready.pop() {
-                        return Some((Ok(listing.into()), (db, caller, since, ready)));
-                    }
-                    tokio::time::sleep(POLL_EVERY).await;
-                    match service::changed_since(&db, &caller, product_id, since).await {
-                        Ok(mut changed) => {
-                            if let Some(last) = changed.last() {
-                                since = (last.updated_at, last.id);
-                            }
-                            changed.reverse();
-                            ready = changed;
-                        }
-                        Err(error) => {
-                            return Some((Err(error.into()), (db, caller, since, ready)));
-                        }
-                    }
-                }
-            },
-        );
-        Ok(stream)
+        let events = ctx.data::<EventBus>()?.subscribe();
+        let changes = listing_changes::watch(db, caller, product_id, events);
+        Ok(changes.map(move |listing| {
+            let _held = &place;
+            Ok(gql(listing)?.into())
+        }))
     }
 }

@@ -27,6 +27,7 @@ mod relay;
 pub mod response_cache;
 mod sellers;
 mod stats;
+pub mod subscription_quota;
 mod users;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};

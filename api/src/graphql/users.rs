@@ -187,7 +187,13 @@ impl UserMutation {
             Err(error) => Err(error),
         };
         if let (Ok(disabled), false) = (&result, active) {
-            gql(crate::service::auth::revoke_user_sessions(app, disabled.id).await)?;
+            let ended = crate::service::sessions::revoke_user_sessions(
+                &app.db,
+                &app.cache,
+                &app.settings.sessions,
+                disabled.id,
+            );
+            gql(ended.await)?;
         }
         into_payload(result, |user, user_errors| SetUserActivePayload {
             user: user.map(Into::into),

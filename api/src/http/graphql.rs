@@ -4,7 +4,6 @@ use actix_web::{
     web,
 };
 use async_graphql::{ServerError, http::GraphiQLSource};
-use async_graphql_actix_web::GraphQLSubscription;
 
 use crate::{
     auth::Caller,
@@ -13,14 +12,16 @@ use crate::{
         ClientInfo, DermagaSchema, attach_loaders, limits,
         response_cache::{LookedUp, Lookup},
     },
-    service::auth::authenticate,
+    service::sessions,
     state::AppContext,
 };
 
 use super::{
     body,
+    client_addr::client_addr,
     negotiation::{self, MediaType},
     rate_limit,
+    subscriptions::{self, SubscriptionHub},
 };
 
 pub async fn post(
@@ -47,11 +48,13 @@ pub async fn post(
 pub async fn get(
     app: web::Data<AppContext>,
     schema: web::Data<DermagaSchema>,
+    hub: web::Data<SubscriptionHub>,
     http: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
     if is_websocket_upgrade(&http) {
-        return subscriptions(&app, &schema, &http, payload);
+        let client = client_info(&app, &http);
+        return subscriptions::serve(&app, &schema, &hub, &http, payload, client);
     }
     // A persisted query (APQ) over GET carries only its hash, in `extensions`.
     let has_query =
@@ -156,15 +159,13 @@ async fn execute(
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.is_empty() && value.len() <= 64)
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
-    let client = ClientInfo {
-        ip: client_ip(&http, app.settings.trust_forwarded_for),
-    };
+    let client = client_info(&app, &http);
     let response = REQUEST_ID
         .scope(request_id.clone(), async {
             let caller = match bearer_token(&http) {
                 None => Caller::Anonymous,
                 Some(token) => match authenticate(&app, token).await {
-                    Ok(user) => Caller::User(user),
+                    Ok(authenticated) => Caller::User(authenticated.user),
                     Err(error) => return Ok(unauthenticated(error).into()),
                 },
             };
@@ -265,14 +266,14 @@ fn bearer_token(http: &HttpRequest) -> Option<&str> {
         .filter(|token| !token.is_empty())
 }
 
-fn client_ip(http: &HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for {
-        let info = http.connection_info();
-        return info.realip_remote_addr().unwrap_or("unknown").to_owned();
+fn client_info(app: &AppContext, http: &HttpRequest) -> ClientInfo {
+    ClientInfo {
+        ip: client_addr(http, &app.settings.trusted_proxies),
     }
-    // The socket's address alone: `connection_info` would also parse the host and scheme.
-    http.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |address| address.ip().to_string())
+}
+
+async fn authenticate(app: &AppContext, token: &str) -> Result<sessions::Authenticated, AppError> {
+    sessions::authenticate(&app.db, &app.cache, &app.jwt, &app.settings.sessions, token).await
 }
 
 fn is_websocket_upgrade(http: &HttpRequest) -> bool {
@@ -280,50 +281,4 @@ fn is_websocket_upgrade(http: &HttpRequest) -> bool {
         .get(header::UPGRADE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.eq_ignore_ascii_case("websocket"))
-}
-
-/// Serves subscriptions over graphql-transport-ws (or the legacy graphql-ws). The socket is
-/// authenticated once, by the `connection_init` payload: `{"Authorization": "Bearer <token>"}`
-/// (also `authorization`, or `token` with the bare token). A bad token closes the connection;
-/// no token leaves it anonymous, so operations that need a login fail with UNAUTHENTICATED.
-fn subscriptions(
-    app: &web::Data<AppContext>,
-    schema: &web::Data<DermagaSchema>,
-    http: &HttpRequest,
-    payload: web::Payload,
-) -> HttpResponse {
-    let client = ClientInfo {
-        ip: client_ip(http, app.settings.trust_forwarded_for),
-    };
-    let app = app.get_ref().clone();
-    GraphQLSubscription::new(schema.get_ref().clone())
-        .on_connection_init(move |init| async move {
-            let caller = match init_token(&init) {
-                None => Caller::Anonymous,
-                Some(token) => Caller::User(
-                    authenticate(&app, &token)
-                        .await
-                        .map_err(async_graphql::Error::from)?,
-                ),
-            };
-            let mut data = async_graphql::Data::default();
-            data.insert(caller);
-            data.insert(client);
-            Ok(data)
-        })
-        .start(http, payload)
-        .unwrap_or_else(HttpResponse::from_error)
-}
-
-/// The access token of a `connection_init` payload, with or without its `Bearer ` scheme.
-fn init_token(payload: &serde_json::Value) -> Option<String> {
-    let value = ["Authorization", "authorization", "token"]
-        .iter()
-        .find_map(|key| payload.get(key)?.as_str())?
-        .trim();
-    let token = match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => token.trim(),
-        _ => value,
-    };
-    (!token.is_empty()).then(|| token.to_owned())
 }

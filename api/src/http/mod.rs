@@ -2,6 +2,7 @@
 
 mod body;
 mod connection;
+mod client_addr;
 pub(crate) mod etag;
 mod feeds;
 mod graphql;
@@ -10,6 +11,9 @@ mod metrics;
 mod negotiation;
 mod rate_limit;
 mod safe_csv;
+mod subscriptions;
+
+pub use subscriptions::SubscriptionHub;
 
 use actix_web::web;
 use async_graphql::http::MultipartOptions;

@@ -1,6 +1,5 @@
-//! Sessions: login, refresh-token rotation with reuse detection, logout, and throttling.
-
-use std::time::Duration;
+//! Sessions: login, refresh-token rotation with reuse detection, and logout. Throttling is in
+//! `login_throttle`, the session check and revocation in `sessions`.
 
 use chrono::Utc;
 use entity::{enums::Role, refresh_tokens, users};
@@ -8,6 +7,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 
+use super::{login_throttle::Attempt, sessions};
 use crate::{
     auth::{AuthUser, RefreshToken, hash_refresh_token, verify_password},
     error::{AppError, AppResult, FieldError, FieldErrorCode},
@@ -28,10 +28,6 @@ pub struct Session {
 /// that a miss takes as long as a wrong password.
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$9o3Wkn3V8iH8qTZ0K5b6nF4sS0Q1aNhdvC9HZ+8gq2E";
 
-fn revoked_session_key(session_id: &str) -> String {
-    format!("session:revoked:{session_id}")
-}
-
 pub fn auth_user(user: &users::Model, session_id: String) -> AuthUser {
     AuthUser {
         user_id: user.id,
@@ -51,19 +47,8 @@ pub async fn login(
     client_ip: &str,
 ) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
-    let throttle = &ctx.settings.login_throttle;
-    let account_key = format!("login:failures:account:{email}");
-    let ip_key = format!("login:failures:ip:{client_ip}");
-    for (key, limit) in [
-        (&account_key, throttle.max_failures as u64),
-        (&ip_key, throttle.max_failures as u64 * 10),
-    ] {
-        // Without the cache there is no throttle: logins stay possible during an outage.
-        let (failures, left) = ctx.cache.counter(key).await.unwrap_or_default();
-        if failures >= limit {
-            return Err(AppError::RateLimited { retry_after: left });
-        }
-    }
+    let attempt =
+        Attempt::admit(&ctx.cache, &ctx.settings.login_throttle, &email, client_ip).await?;
 
     let user = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
@@ -76,8 +61,7 @@ pub async fn login(
     let user = match user {
         Some(user) if password_ok && user.is_active => user,
         _ => {
-            let _ = ctx.cache.increment(&account_key, throttle.window).await;
-            let _ = ctx.cache.increment(&ip_key, throttle.window).await;
+            attempt.failed().await;
             return Err(AppError::Invalid(vec![FieldError::new(
                 &["input"],
                 FieldErrorCode::InvalidCredentials,
@@ -85,7 +69,7 @@ pub async fn login(
             )]));
         }
     };
-    let _ = ctx.cache.delete(&account_key).await;
+    attempt.succeeded().await;
 
     let family = uuid::Uuid::new_v4().to_string();
     let txn = crate::db::begin_write(&ctx.db).await?;
@@ -114,7 +98,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
         return Err(AppError::InvalidToken("the session was revoked"));
     }
     if stored.rotated_at.is_some() {
-        revoke_family(ctx, &stored.family_id).await?;
+        revoke_family(ctx, stored.user_id, &stored.family_id).await?;
         tracing::warn!(
             user_id = stored.user_id,
             "refresh token reused: session revoked"
@@ -139,7 +123,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
         .await?;
     if rotated.rows_affected != 1 {
         txn.rollback().await?;
-        revoke_family(ctx, &stored.family_id).await?;
+        revoke_family(ctx, stored.user_id, &stored.family_id).await?;
         return Err(AppError::InvalidToken(
             "this refresh token was already used; the session has been revoked",
         ));
@@ -150,7 +134,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
         .filter(|user| user.is_active);
     let Some(user) = user else {
         txn.rollback().await?;
-        revoke_family(ctx, &stored.family_id).await?;
+        revoke_family(ctx, stored.user_id, &stored.family_id).await?;
         return Err(AppError::InvalidToken("the account is disabled"));
     };
     let refresh = issue_refresh_token(&txn, ctx, user.id, &stored.family_id).await?;
@@ -166,7 +150,7 @@ pub async fn logout(
 ) -> AppResult<()> {
     let mut families = Vec::new();
     if let Some(caller) = caller {
-        families.push(caller.session_id.clone());
+        families.push((caller.user_id, caller.session_id.clone()));
     }
     if let Some(token) = refresh_token {
         let stored = refresh_tokens::Entity::find()
@@ -177,70 +161,26 @@ pub async fn logout(
         if caller.is_some_and(|caller| caller.user_id != stored.user_id) {
             return Err(AppError::Forbidden);
         }
-        families.push(stored.family_id);
+        families.push((stored.user_id, stored.family_id));
     }
     if families.is_empty() {
         return Err(AppError::Unauthenticated);
     }
-    for family in families {
-        revoke_family(ctx, &family).await?;
+    for (user_id, family) in families {
+        revoke_family(ctx, user_id, &family).await?;
     }
     Ok(())
 }
 
-/// Revokes every refresh token of a family and blocks its access tokens until they expire.
-pub async fn revoke_family(ctx: &AppContext, family_id: &str) -> AppResult<()> {
-    refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::RevokedAt, Expr::value(Utc::now()))
-        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(&ctx.db)
-        .await?;
-    // The refresh tokens are revoked for good; blocking the short-lived access tokens is
-    // best effort, like the check in `authenticate`.
-    if let Err(err) = ctx
-        .cache
-        .set(
-            &revoked_session_key(family_id),
-            "1",
-            Duration::from_secs(ctx.jwt.access_ttl_secs() + 60),
-        )
-        .await
-    {
-        tracing::debug!(error = %err, "could not record the revoked session in the cache");
-    }
-    Ok(())
-}
-
-/// Revokes every session of a user (an account being disabled).
-pub async fn revoke_user_sessions(ctx: &AppContext, user_id: i64) -> AppResult<()> {
-    let families: Vec<String> = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::UserId.eq(user_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .all(&ctx.db)
-        .await?
-        .into_iter()
-        .map(|token| token.family_id)
-        .collect();
-    for family in families {
-        revoke_family(ctx, &family).await?;
-    }
-    Ok(())
-}
-
-/// Verifies an access token and that its session has not been revoked since it was issued.
-pub async fn authenticate(ctx: &AppContext, token: &str) -> AppResult<AuthUser> {
-    let user = ctx.jwt.verify(token)?;
-    match ctx.cache.get(&revoked_session_key(&user.session_id)).await {
-        Ok(Some(_)) => Err(AppError::InvalidToken("the session was revoked")),
-        Ok(None) => Ok(user),
-        Err(err) => {
-            // Availability over a revocation check: the token is short-lived anyway.
-            // The cache logs its outages once; this request logs nothing more.
-            tracing::debug!(error = %err, "could not check session revocation");
-            Ok(user)
-        }
-    }
+async fn revoke_family(ctx: &AppContext, user_id: i64, family_id: &str) -> AppResult<()> {
+    sessions::revoke_family(
+        &ctx.db,
+        &ctx.cache,
+        &ctx.settings.sessions,
+        user_id,
+        family_id,
+    )
+    .await
 }
 
 async fn issue_refresh_token(

@@ -15,7 +15,7 @@ mod product_store;
 mod products;
 mod sellers;
 
-use std::{fmt::Display, future::Future, time::Duration};
+use std::{fmt::Display, future::Future};
 
 use entity::{
     enums::{ImportKind, ImportStatus, Role},
@@ -32,6 +32,7 @@ use crate::{
     auth::AuthUser,
     cache::Cache,
     error::{AppError, AppResult, FieldErrorCode},
+    events::{Event, Subscriber},
     state::AppContext,
 };
 
@@ -261,22 +262,25 @@ pub async fn list(
 
 /// Follows a job: yields it now and after every change, and ends once it has finished.
 ///
-/// Reads the database every `every`, so it sees jobs that run on another replica.
+/// Reads the job again only when an event names it (or asks every subscriber to re-read), so
+/// it sees the progress made on any replica without polling.
 pub fn watch(
     db: DatabaseConnection,
     caller: AuthUser,
     id: i64,
-    every: Duration,
+    events: Subscriber,
 ) -> impl Stream<Item = AppResult<import_jobs::Model>> + Send + 'static {
     struct Watch {
         db: DatabaseConnection,
         caller: AuthUser,
+        events: Subscriber,
         last: Option<import_jobs::Model>,
         done: bool,
     }
     let start = Watch {
         db,
         caller,
+        events,
         last: None,
         done: false,
     };
@@ -297,7 +301,13 @@ pub fn watch(
                 state.last = Some(job.clone());
                 return Some((Ok(job), state));
             }
-            tokio::time::sleep(every).await;
+            loop {
+                match state.events.next().await? {
+                    Event::ImportJob { id: changed } if changed == id => break,
+                    Event::Resync => break,
+                    _ => {}
+                }
+            }
         }
     })
 }

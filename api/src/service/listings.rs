@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::{
     channel_listings,
     enums::{ListingStatus, OutboxStatus, ProductStatus},
@@ -11,7 +11,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Order,
-    QueryFilter, QueryOrder, QuerySelect, Set, TryIntoModel,
+    QueryFilter, QueryOrder, Set, TryIntoModel,
 };
 use serde_json::json;
 
@@ -28,6 +28,7 @@ use super::{
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
+    events::{self, Event},
 };
 
 /// One channel to publish a product on.
@@ -226,6 +227,8 @@ async fn queue_and_commit(
 ) -> AppResult<Vec<channel_listings::Model>> {
     outbox::enqueue(&txn, listings.clone()).await?;
     audit::record(&txn, Some(caller), entry).await?;
+    let changed: Vec<Event> = listings.iter().map(Event::listing).collect();
+    events::notify(&txn, &changed).await?;
     txn.commit().await?;
     Ok(listings)
 }
@@ -268,6 +271,7 @@ pub async fn retry(
         },
     )
     .await?;
+    events::notify(&txn, &[Event::listing(&listing)]).await?;
     txn.commit().await?;
     Ok(listing)
 }
@@ -343,34 +347,6 @@ pub async fn deliveries(
         page,
     )
     .await
-}
-
-/// Listings of the caller's that changed after `since` (then by id), oldest change first.
-pub async fn changed_since(
-    db: &impl ConnectionTrait,
-    caller: &AuthUser,
-    product_id: Option<i64>,
-    since: (DateTime<Utc>, i64),
-) -> AppResult<Vec<channel_listings::Model>> {
-    use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-    let mut select = Scope::channel_listings(caller).filter(
-        Condition::any()
-            .add(channel_listings::Column::UpdatedAt.gt(since.0))
-            .add(
-                Expr::col(channel_listings::Column::UpdatedAt)
-                    .eq(since.0)
-                    .and(Expr::col(channel_listings::Column::Id).gt(since.1)),
-            ),
-    );
-    if let Some(product_id) = product_id {
-        select = select.filter(channel_listings::Column::ProductId.eq(product_id));
-    }
-    Ok(select
-        .order_by_asc(channel_listings::Column::UpdatedAt)
-        .order_by_asc(channel_listings::Column::Id)
-        .limit(100)
-        .all(db)
-        .await?)
 }
 
 /// Pending or in-flight jobs of a listing (tests and diagnostics).

@@ -23,7 +23,11 @@ use super::{
     catalogue_batches,
     channels::{StockAllocation, mapped_category, rules::Candidate, rules_of},
 };
-use crate::{error::AppResult, global_id};
+use crate::{
+    error::AppResult,
+    events::{self, Event},
+    global_id,
+};
 
 /// The version of the payload schema (`docs/partners.md`).
 pub const PAYLOAD_SCHEMA_VERSION: i32 = 1;
@@ -147,9 +151,18 @@ pub async fn enqueue(
             .exec_without_returning(db)
             .await?;
     }
+    // Rejected or revived here: their subscribers hear of it at commit.
+    let mut changed = Vec::new();
     for (listing, version, errors) in broken {
         reject_for_rules(db, listing, version, &errors).await?;
+        changed.push(Event::listing(listing));
     }
+    changed.extend(
+        listings
+            .iter()
+            .filter(|listing| revived.contains(&listing.id))
+            .map(Event::listing),
+    );
     if !revived.is_empty() {
         // Valid again: the push just queued decides its status.
         channel_listings::Entity::update_many()
@@ -166,7 +179,7 @@ pub async fn enqueue(
             .exec(db)
             .await?;
     }
-    Ok(())
+    events::notify(db, &changed).await
 }
 
 /// How `last_error` starts when Dermaga itself (not the partner) refused a listing because

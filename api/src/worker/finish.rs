@@ -18,7 +18,11 @@ use sea_orm::{
 
 use super::deliver::Outcome;
 use crate::{
-    config::WorkerSettings, db::statement, error::AppResult, service::outbox::EVENT_DELETE,
+    config::WorkerSettings,
+    db::statement,
+    error::AppResult,
+    events::{self, Event},
+    service::outbox::EVENT_DELETE,
 };
 
 /// Records an attempt; returns the listing's status afterwards when this worker still owned
@@ -167,6 +171,7 @@ async fn delivered(
     model.delivered_at = Set(Some(Utc::now()));
     model.updated_at = Set(Utc::now());
     model.update(&txn).await?;
+    events::notify(&txn, &[Event::listing(&listing)]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -182,6 +187,7 @@ async fn give_up(
         return Ok(());
     }
     listing_update(&txn, job, Some(status), error).await?;
+    events::notify(&txn, &[Event::listing_of(job)]).await?;
     txn.commit().await?;
     Ok(())
 }
@@ -217,7 +223,8 @@ async fn retry_later(
     if !requeued {
         close_job(db, job, OutboxStatus::Superseded, Some(error)).await?;
     }
-    listing_update(db, job, None, error).await
+    listing_update(db, job, None, error).await?;
+    events::notify(db, &[Event::listing_of(job)]).await
 }
 
 /// Hands a claimed job back to the queue, due at once, for a stopping worker. An attempt that

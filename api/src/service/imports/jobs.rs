@@ -13,6 +13,7 @@ use super::{RejectedRow, csv_reader::CsvFile};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},
+    events::{self, Event},
     service::audit::{self, AuditEntry},
 };
 
@@ -118,7 +119,7 @@ pub async fn start(db: &impl ConnectionTrait, job: &import_jobs::Model) -> AppRe
     }
     .update(db)
     .await?;
-    Ok(())
+    events::notify(db, &[Event::ImportJob { id: job.id }]).await
 }
 
 /// Saves the totals; called inside each batch's transaction so counts and rows agree.
@@ -141,7 +142,7 @@ pub async fn save_progress(
         update.rejected_rows = Set(json!(after.rejections));
     }
     update.update(db).await?;
-    Ok(())
+    events::notify(db, &[Event::ImportJob { id: job.id }]).await
 }
 
 /// Marks the job finished and records it in the audit log, in one transaction.
@@ -202,6 +203,7 @@ pub async fn finish(
         },
     )
     .await?;
+    events::notify(&txn, &[Event::ImportJob { id: job.id }]).await?;
     txn.commit().await?;
     Ok(())
 }
