@@ -26,22 +26,34 @@ pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
         .context("the server stopped with an error")
 }
 
-/// `dermaga worker`: deliver queued listings to partner channels until stopped; run as many
-/// copies as needed.
+/// `dermaga worker`: deliver queued listings to partner channels and run import jobs until
+/// stopped; run as many copies as needed.
 pub async fn worker() -> anyhow::Result<()> {
     let settings = load_settings(false)?;
     let connection = db::connect(&settings).await?;
     db::migrate(&connection).await?;
+    let cache = crate::startup::connect_cache(&settings).await?;
     tracing::info!(database = %settings.database_url_redacted(), "dermaga worker started");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let imports = crate::worker::ImportRunner::new(
+        connection.clone(),
+        cache,
+        settings.imports.clone(),
+        crate::worker::ImportWake::default(),
+    )
+    .spawn(stop.clone());
     let worker = crate::worker::Worker::new(connection, settings.worker.clone())?;
-    tokio::select! {
+    let stopped = tokio::select! {
         () = worker.run() => Ok(()),
         signal = tokio::signal::ctrl_c() => {
             signal.context("cannot listen for Ctrl-C")?;
             tracing::info!("dermaga worker stopping; claimed jobs return when their lease ends");
             Ok(())
         }
-    }
+    };
+    stop.cancel();
+    let _ = imports.await;
+    stopped
 }
 
 /// `dermaga migrate`: apply pending migrations and exit.

@@ -5,6 +5,8 @@ use std::{net::TcpListener, sync::Arc};
 use actix_web::{App, HttpServer, dev::Server, middleware, web};
 use anyhow::Context as _;
 use secrecy::ExposeSecret;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::JwtKeys,
@@ -16,12 +18,16 @@ use crate::{
     metrics::Metrics,
     service::auth::ensure_platform_admin,
     state::AppContext,
+    worker::{ImportRunner, ImportWake},
 };
 
 pub struct Application {
     port: u16,
     server: Server,
     context: AppContext,
+    /// Stops the background tasks (the import runner, the sweeps) once the server stopped.
+    background: CancellationToken,
+    import_runner: Option<JoinHandle<()>>,
 }
 
 impl Application {
@@ -35,10 +41,23 @@ impl Application {
         let port = listener.local_addr()?.port();
         let schema = build_schema(Some(context.clone()));
         let server = serve(listener, context.clone(), schema, settings.http_workers)?;
-        tokio::spawn(sweep_abandoned_imports(context.db.clone()));
+        let background = CancellationToken::new();
+        tokio::spawn(sweep_idempotency_keys(
+            context.db.clone(),
+            background.clone(),
+        ));
         if settings.worker.enabled {
             crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?.spawn();
         }
+        let import_runner = settings.imports.enabled.then(|| {
+            ImportRunner::new(
+                context.db.clone(),
+                context.cache.clone(),
+                settings.imports.clone(),
+                context.imports.clone(),
+            )
+            .spawn(background.clone())
+        });
         tracing::info!(
             "dermaga listening on http://{}:{port}/graphql (database: {}, cache: {})",
             settings.host,
@@ -49,6 +68,8 @@ impl Application {
             port,
             server,
             context,
+            background,
+            import_runner,
         })
     }
 
@@ -60,9 +81,15 @@ impl Application {
         &self.context
     }
 
-    /// Serves until SIGINT/SIGTERM, then drains in-flight requests.
+    /// Serves until SIGINT/SIGTERM, then drains in-flight requests and gives back the import
+    /// job being run.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.background.cancel();
+        if let Some(runner) = self.import_runner {
+            let _ = runner.await;
+        }
+        served
     }
 }
 
@@ -81,20 +108,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     crate::service::categories::ensure_default_tree(&db)
         .await
         .map_err(|err| anyhow::anyhow!("cannot create the default categories: {err}"))?;
-    let cache = match &settings.redis_url {
-        Some(url) => {
-            let redis = RedisCache::connect(url.expose_secret())
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot connect to Redis at {}",
-                        redact_url(url.expose_secret())
-                    )
-                })?;
-            Cache::redis(redis, settings.cache_key_prefix.clone())
-        }
-        None => Cache::memory(settings.cache_key_prefix.clone()),
-    };
+    let cache = connect_cache(&settings).await?;
     if let Some(admin) = &settings.bootstrap_admin {
         let created = ensure_platform_admin(&db, &admin.email, admin.password.expose_secret())
             .await
@@ -110,6 +124,25 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),
         metrics,
+        imports: ImportWake::default(),
+    })
+}
+
+/// The shared cache: Redis when `REDIS_URL` is set, else this process's memory.
+pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
+    Ok(match &settings.redis_url {
+        Some(url) => {
+            let redis = RedisCache::connect(url.expose_secret())
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot connect to Redis at {}",
+                        redact_url(url.expose_secret())
+                    )
+                })?;
+            Cache::redis(redis, settings.cache_key_prefix.clone())
+        }
+        None => Cache::memory(settings.cache_key_prefix.clone()),
     })
 }
 
@@ -136,13 +169,16 @@ fn serve(
     Ok(server)
 }
 
-/// Every minute, fails import jobs whose processing task died with a server.
-async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection) {
-    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+/// Every ten minutes, deletes the idempotency keys older than their 24 hours.
+async fn sweep_idempotency_keys(db: sea_orm::DatabaseConnection, stop: CancellationToken) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
-        every_minute.tick().await;
-        if let Err(err) = crate::service::imports::fail_abandoned(&db).await {
-            tracing::warn!(error = %err, "could not sweep abandoned import jobs");
+        tokio::select! {
+            () = stop.cancelled() => return,
+            _ = every.tick() => {}
+        }
+        if let Err(err) = crate::service::idempotency::sweep(&db).await {
+            tracing::warn!(error = %err, "could not sweep expired idempotency keys");
         }
     }
 }

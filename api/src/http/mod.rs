@@ -5,6 +5,7 @@ pub(crate) mod etag;
 mod feeds;
 mod graphql;
 mod health;
+mod idempotency;
 mod metrics;
 mod negotiation;
 mod rate_limit;
