@@ -57,7 +57,11 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for column in [JobLease::LockedUntil, JobLease::LeaseOwner, JobLease::Attempts] {
+        for column in [
+            JobLease::LockedUntil,
+            JobLease::LeaseOwner,
+            JobLease::Attempts,
+        ] {
             manager
                 .alter_table(
                     Table::alter()

@@ -56,6 +56,9 @@ pub async fn keyed(
     let Some(header) = http.headers().get(HEADER) else {
         return Ok(None);
     };
+    if http.method() != actix_web::http::Method::POST {
+        return Ok(None);
+    }
     let refuse = |status, code: &str, message: &str| error_response(media, status, code, message);
     let mut fields = Vec::new();
     for single in request.iter_mut() {
