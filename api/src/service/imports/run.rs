@@ -104,18 +104,18 @@ pub(super) async fn parse_file<T: Send + 'static>(
     }
 }
 
-/// The rows of a job left to process, or an error when its file has fewer rows than it
-/// already processed (the stored file does not match the job).
+/// What is left of a job's parsed file after the first `done` entries (rows, or products),
+/// or an error when the file has fewer (it does not match the job).
 pub(super) fn unprocessed<'a, T>(
     job: &import_jobs::Model,
-    rows: &'a [T],
-    processed: usize,
+    parsed: &'a [T],
+    done: usize,
 ) -> AppResult<&'a [T]> {
-    rows.get(processed..).ok_or_else(|| {
+    parsed.get(done..).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
-            "import job {} processed {processed} rows but its file has {}",
+            "import job {} cannot resume after {} processed rows: its file does not reach them",
             job.id,
-            rows.len()
+            job.processed_rows
         ))
     })
 }
