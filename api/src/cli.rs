@@ -29,17 +29,30 @@ pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
         .context("the server stopped with an error")
 }
 
-/// `dermaga worker`: deliver queued listings to partner channels until SIGTERM or SIGINT;
-/// run as many copies as needed. Stopping, it finishes the deliveries in flight within
-/// `SHUTDOWN_GRACE_SECONDS` and hands back the rest.
+/// `dermaga worker`: deliver queued listings to partner channels and run import jobs until
+/// SIGTERM or SIGINT; run as many copies as needed. Stopping, it finishes the deliveries in
+/// flight within `SHUTDOWN_GRACE_SECONDS`, hands back the rest and gives back the import job
+/// it runs after its current batch.
 pub async fn worker() -> anyhow::Result<()> {
     let settings = load_settings(false)?;
     let shutdown = stop_on_signals(&settings)?;
     let connection = db::connect(&settings).await?;
     db::migrate(&connection).await?;
+    let cache = crate::startup::connect_cache(&settings).await?;
     tracing::info!(database = %settings.database_url_redacted(), "dermaga worker started");
+    let imports = crate::worker::ImportRunner::new(
+        connection.clone(),
+        cache,
+        settings.imports.clone(),
+        crate::worker::ImportWake::default(),
+    );
+    let stop = shutdown.token();
+    shutdown.spawn(imports.run(stop));
     let worker = crate::worker::Worker::new(connection, settings.worker.clone())?;
-    worker.run(shutdown).await;
+    worker.run(shutdown.clone()).await;
+    if !shutdown.wait_for_tasks().await {
+        tracing::warn!("the import runner did not stop within the grace period");
+    }
     Ok(())
 }
 

@@ -47,6 +47,7 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpNet>,
     pub response_cache: ResponseCacheSettings,
     pub worker: WorkerSettings,
+    pub imports: ImportSettings,
     /// `ALLOW_PRIVATE_WEBHOOKS`: accept channel webhooks on loopback and private addresses
     /// (on by default in development, off in production).
     pub allow_private_webhooks: bool,
@@ -115,6 +116,42 @@ impl WorkerSettings {
         if settings.lease <= settings.delivery_timeout {
             return Err(ConfigError(
                 "WORKER_LEASE_SECONDS must be longer than WORKER_DELIVERY_TIMEOUT_SECONDS".into(),
+            ));
+        }
+        Ok(settings)
+    }
+}
+
+/// The runner of CSV import jobs.
+#[derive(Clone, Debug)]
+pub struct ImportSettings {
+    /// `IMPORT_WORKER_ENABLED`: run import jobs inside the server (`dermaga worker` always
+    /// runs them).
+    pub enabled: bool,
+    /// `IMPORT_POLL_INTERVAL_MS`: how often an idle runner looks for jobs queued on another
+    /// replica or left behind by a dead runner; also the delay before a failed job's retry.
+    pub poll_interval: Duration,
+    /// `IMPORT_LEASE_SECONDS`: how long a claimed job stays claimed without a committed batch;
+    /// after that a dead runner's job is claimed again and resumed.
+    pub lease: Duration,
+    /// `IMPORT_MAX_ATTEMPTS`: claims of a job without progress before it is FAILED.
+    pub max_attempts: i32,
+}
+
+impl ImportSettings {
+    fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        let settings = Self {
+            enabled: env.parse("IMPORT_WORKER_ENABLED", true)?,
+            poll_interval: Duration::from_millis(env.parse("IMPORT_POLL_INTERVAL_MS", 1_000)?),
+            lease: positive_seconds(env, "IMPORT_LEASE_SECONDS", 60.0)?,
+            max_attempts: env.parse("IMPORT_MAX_ATTEMPTS", 3)?,
+        };
+        if settings.max_attempts < 1 {
+            return Err(ConfigError("IMPORT_MAX_ATTEMPTS must be at least 1".into()));
+        }
+        if settings.poll_interval.is_zero() {
+            return Err(ConfigError(
+                "IMPORT_POLL_INTERVAL_MS must be at least 1".into(),
             ));
         }
         Ok(settings)
@@ -377,6 +414,7 @@ impl Settings {
                     .saturating_mul(1024 * 1024),
             },
             worker,
+            imports: ImportSettings::from_env(&env)?,
             allow_private_webhooks,
             feed_product_base_url: env
                 .get("FEED_PRODUCT_BASE_URL")
@@ -823,6 +861,43 @@ mod tests {
                 Settings::from_vars(vars(&[("TRUST_FORWARDED_FOR", value)]), false).unwrap_err();
             assert!(err.to_string().starts_with("TRUST_FORWARDED_FOR"), "{err}");
             assert!(err.to_string().contains("TRUSTED_PROXIES"), "{err}");
+        }
+    }
+
+    #[test]
+    fn imports_run_in_the_server_with_a_minute_lease_and_three_attempts() {
+        let defaults = Settings::from_vars(vars(&[]), false).unwrap().imports;
+        assert!(defaults.enabled);
+        assert_eq!(defaults.lease, Duration::from_secs(60));
+        assert_eq!(defaults.max_attempts, 3);
+        assert_eq!(defaults.poll_interval, Duration::from_secs(1));
+        let tuned = Settings::from_vars(
+            vars(&[
+                ("IMPORT_WORKER_ENABLED", "false"),
+                ("IMPORT_LEASE_SECONDS", "2.5"),
+                ("IMPORT_MAX_ATTEMPTS", "5"),
+                ("IMPORT_POLL_INTERVAL_MS", "50"),
+            ]),
+            false,
+        )
+        .unwrap()
+        .imports;
+        assert!(!tuned.enabled);
+        assert_eq!(tuned.lease, Duration::from_millis(2_500));
+        assert_eq!(tuned.max_attempts, 5);
+        assert_eq!(tuned.poll_interval, Duration::from_millis(50));
+    }
+
+    #[test]
+    fn bad_import_settings_name_their_variable() {
+        for (name, value) in [
+            ("IMPORT_MAX_ATTEMPTS", "0"),
+            ("IMPORT_LEASE_SECONDS", "0"),
+            ("IMPORT_POLL_INTERVAL_MS", "0"),
+            ("IMPORT_WORKER_ENABLED", "maybe"),
+        ] {
+            let err = Settings::from_vars(vars(&[(name, value)]), false).unwrap_err();
+            assert!(err.to_string().starts_with(name), "{name}: {err}");
         }
     }
 

@@ -17,13 +17,14 @@ use crate::{
     cache::{Cache, RedisCache},
     config::{Settings, redact_url},
     db,
-    events::{self, Event, EventBus},
+    events::EventBus,
     graphql::{DermagaSchema, ResponseStore, build_schema},
     http::{self, HeadDeadline, SubscriptionHub},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
     shutdown::Shutdown,
     state::AppContext,
+    worker::{ImportRunner, ImportWake},
 };
 
 pub struct Application {
@@ -72,16 +73,22 @@ impl Application {
         if let Some(listener) = metrics_listener {
             servers.push(serve_metrics(listener, context.clone())?);
         }
-        shutdown.spawn(sweep_abandoned_imports(
-            context.db.clone(),
-            shutdown.clone(),
-        ));
+        shutdown.spawn(sweep_idempotency_keys(context.db.clone(), shutdown.clone()));
         if settings.worker.enabled {
             let worker = crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?;
             let stop = shutdown.clone();
             shutdown.spawn(async move {
                 worker.run(stop).await;
             });
+        }
+        if settings.imports.enabled {
+            let runner = ImportRunner::new(
+                context.db.clone(),
+                context.cache.clone(),
+                settings.imports.clone(),
+                context.imports.clone(),
+            );
+            shutdown.spawn(runner.run(shutdown.token()));
         }
         tracing::info!(
             "dermaga listening on http://{}:{port}/graphql (database: {}, cache: {})",
@@ -173,20 +180,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     crate::service::categories::ensure_default_tree(&db)
         .await
         .map_err(|err| anyhow::anyhow!("cannot create the default categories: {err}"))?;
-    let cache = match &settings.redis_url {
-        Some(url) => {
-            let redis = RedisCache::connect(url.expose_secret())
-                .await
-                .with_context(|| {
-                    format!(
-                        "cannot connect to Redis at {}",
-                        redact_url(url.expose_secret())
-                    )
-                })?;
-            Cache::redis(redis, settings.cache_key_prefix.clone())
-        }
-        None => Cache::memory(settings.cache_key_prefix.clone()),
-    };
+    let cache = connect_cache(&settings).await?;
     if let Some(admin) = &settings.bootstrap_admin {
         let created = ensure_platform_admin(&db, &admin.email, admin.password.expose_secret())
             .await
@@ -203,6 +197,25 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),
         metrics,
+        imports: ImportWake::default(),
+    })
+}
+
+/// The shared cache: Redis when `REDIS_URL` is set, else this process's memory.
+pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
+    Ok(match &settings.redis_url {
+        Some(url) => {
+            let redis = RedisCache::connect(url.expose_secret())
+                .await
+                .with_context(|| {
+                    format!(
+                        "cannot connect to Redis at {}",
+                        redact_url(url.expose_secret())
+                    )
+                })?;
+            Cache::redis(redis, settings.cache_key_prefix.clone())
+        }
+        None => Cache::memory(settings.cache_key_prefix.clone()),
     })
 }
 
@@ -301,24 +314,17 @@ fn whole_seconds(duration: Duration) -> u64 {
     duration.as_secs_f64().ceil() as u64
 }
 
-/// Every minute, fails import jobs whose processing task died with a server; stops with the
+/// Every ten minutes, deletes the idempotency keys older than their 24 hours; stops with the
 /// application.
-async fn sweep_abandoned_imports(db: sea_orm::DatabaseConnection, shutdown: Shutdown) {
-    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+async fn sweep_idempotency_keys(db: sea_orm::DatabaseConnection, shutdown: Shutdown) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         tokio::select! {
-            _ = every_minute.tick() => {}
             () = shutdown.triggered() => return,
+            _ = every.tick() => {}
         }
-        match crate::service::imports::fail_abandoned(&db).await {
-            Ok(0) => {}
-            // The sweep names no job: their subscribers re-read.
-            Ok(_) => {
-                if let Err(err) = events::notify(&db, &[Event::Resync]).await {
-                    tracing::warn!(error = %err, "could not announce the swept import jobs");
-                }
-            }
-            Err(err) => tracing::warn!(error = %err, "could not sweep abandoned import jobs"),
+        if let Err(err) = crate::service::idempotency::sweep(&db).await {
+            tracing::warn!(error = %err, "could not sweep expired idempotency keys");
         }
     }
 }

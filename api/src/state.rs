@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::JwtKeys, cache::Cache, config::Settings, graphql::ResponseStore, metrics::Metrics,
+    worker::ImportWake,
 };
 
 #[derive(Clone)]
@@ -18,4 +19,6 @@ pub struct AppContext {
     pub settings: Arc<Settings>,
     /// Counters and histograms served by `GET /metrics`.
     pub metrics: Arc<Metrics>,
+    /// Wakes this server's import runner when an upload queues a job.
+    pub imports: ImportWake,
 }

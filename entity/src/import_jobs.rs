@@ -1,4 +1,5 @@
 //! `import_jobs`: one CSV upload (sellers or products), its progress and the rows it refused.
+//! `processed_rows` is also where a resumed job carries on.
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,8 +31,14 @@ pub struct Model {
     pub created_at: DateTimeUtc,
     pub started_at: Option<DateTimeUtc>,
     pub finished_at: Option<DateTimeUtc>,
-    /// Touched by the task processing the job; a stale one means the task died.
+    /// Touched with every committed batch.
     pub heartbeat_at: DateTimeUtc,
+    /// Claims of the job since it last moved forward (a committed batch); past
+    /// `IMPORT_MAX_ATTEMPTS` the job is failed.
+    pub attempts: i32,
+    /// The claim running the job, until `locked_until`; `None` while nobody runs it.
+    pub lease_owner: Option<String>,
+    pub locked_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

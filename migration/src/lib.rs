@@ -24,7 +24,11 @@ mod m20261123_000030_create_aggregator_channels;
 mod m20261123_000031_create_listing_deliveries;
 mod m20261123_000032_add_listing_withdrawn;
 mod m20261123_000033_create_product_title_search;
-mod m20261201_000001_create_change_events;
+mod m20261201_000001_create_import_files;
+mod m20261201_000002_add_import_job_leases;
+mod m20261201_000003_create_import_seller_matches;
+mod m20261201_000004_create_idempotency_keys;
+mod m20261201_000005_create_change_events;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -54,7 +58,11 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000031_create_listing_deliveries::Migration),
             Box::new(m20261123_000032_add_listing_withdrawn::Migration),
             Box::new(m20261123_000033_create_product_title_search::Migration),
-            Box::new(m20261201_000001_create_change_events::Migration),
+            Box::new(m20261201_000001_create_import_files::Migration),
+            Box::new(m20261201_000002_add_import_job_leases::Migration),
+            Box::new(m20261201_000003_create_import_seller_matches::Migration),
+            Box::new(m20261201_000004_create_idempotency_keys::Migration),
+            Box::new(m20261201_000005_create_change_events::Migration),
         ]
     }
 }

@@ -20,6 +20,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub settings: Settings,
+    /// The test's own database, for another process (the `dermaga` binary) to share.
+    pub database_url: String,
     database: TestDatabase,
 }
 
@@ -126,6 +128,7 @@ pub async fn spawn_app_routed(
         client: reqwest::Client::new(),
         db,
         settings,
+        database_url,
         database,
     }
 }
@@ -144,6 +147,7 @@ impl TestApp {
             client: self.client.clone(),
             db: self.db.clone(),
             settings: self.settings.clone(),
+            database_url: self.database_url.clone(),
             database: TestDatabase::Shared,
         }
     }
@@ -161,6 +165,7 @@ impl TestApp {
             client: reqwest::Client::new(),
             db: self.db.clone(),
             settings: self.settings.clone(),
+            database_url: self.database_url.clone(),
             database: TestDatabase::Shared,
         }
     }

@@ -83,6 +83,20 @@ impl Extension for PerRequest {
     }
 }
 
+/// The query text a hash-only persisted query stands for, when it is stored; for a transport
+/// that must know an operation before it runs (idempotency keys).
+pub async fn stored_query(cache: &Cache, request: &Request) -> Option<String> {
+    if !request.query.trim().is_empty() {
+        return None;
+    }
+    let persisted = parse(request.extensions.get("persistedQuery")?.clone()).ok()?;
+    cache
+        .get(&format!("apq:{}", persisted.sha256_hash))
+        .await
+        .ok()
+        .flatten()
+}
+
 fn parse(value: Value) -> ServerResult<PersistedQuery> {
     let invalid = || {
         error(

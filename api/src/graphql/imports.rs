@@ -167,7 +167,9 @@ impl ImportMutation {
         file: Upload,
     ) -> async_graphql::Result<ImportJobPayload> {
         let file = uploaded(ctx, &file).await?;
-        let result = service::import_sellers(app(ctx)?, user(ctx)?, file).await;
+        let app = app(ctx)?;
+        let result = service::import_sellers(&app.db, user(ctx)?, file).await;
+        app.imports.wake();
         into_payload(result, |job, user_errors| ImportJobPayload {
             job: job.map(Into::into),
             user_errors,
@@ -185,7 +187,9 @@ impl ImportMutation {
         file: Upload,
     ) -> async_graphql::Result<ImportJobPayload> {
         let file = uploaded(ctx, &file).await?;
-        let result = service::import_products(app(ctx)?, user(ctx)?, file).await;
+        let app = app(ctx)?;
+        let result = service::import_products(&app.db, user(ctx)?, file).await;
+        app.imports.wake();
         into_payload(result, |job, user_errors| ImportJobPayload {
             job: job.map(Into::into),
             user_errors,

@@ -72,6 +72,7 @@ pub struct SubscriptionRoot(imports::ImportSubscription, listings::ListingSubscr
 
 pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
+pub use apq::stored_query as persisted_query_text;
 pub use loaders::attach as attach_loaders;
 pub use response_cache::{QueriesOnly, ResponseStore};
 

@@ -19,6 +19,7 @@ use crate::{
 use super::{
     body,
     client_addr::client_addr,
+    idempotency::{self, Outcome},
     negotiation::{self, MediaType},
     rate_limit,
     subscriptions::{self, SubscriptionHub},
@@ -173,6 +174,7 @@ async fn execute(
                 .await
                 .map_err(|retry_after| rate_limit::too_many_requests(media, retry_after))?;
             let mut request = request;
+            let keyed = idempotency::keyed(&http, &mut request, &caller, &app.cache, media).await?;
             if matches!(caller, Caller::Anonymous) {
                 match serve_cached(&app, &http, &request, media, budget).await {
                     Ok(hit) => return Err(hit),
@@ -194,9 +196,21 @@ async fn execute(
             let operations: Vec<Option<String>> =
                 request.iter().map(|r| r.operation_name.clone()).collect();
             let started = std::time::Instant::now();
-            let response = tokio::time::timeout(timeout, schema.execute_batch(request))
-                .await
-                .map_err(|_| timed_out(media, timeout));
+            let response = match keyed {
+                None => tokio::time::timeout(timeout, schema.execute_batch(request))
+                    .await
+                    .map_err(|_| timed_out(media, timeout, false)),
+                Some(keyed) => {
+                    let schema = schema.get_ref();
+                    match idempotency::execute(&app.db, schema, request, keyed, media, timeout)
+                        .await
+                    {
+                        Outcome::Ran(response) => Ok(response),
+                        Outcome::TimedOut => Err(timed_out(media, timeout, true)),
+                        Outcome::Answered(answer) => return Err(answer),
+                    }
+                }
+            };
             super::metrics::record(&app.metrics, &operations, started.elapsed(), &response);
             response
         })
@@ -233,14 +247,20 @@ fn attach_batch_loaders(
     }
 }
 
-/// 504 with code TIMEOUT: the request ran longer than REQUEST_TIMEOUT_SECONDS.
-fn timed_out(media: MediaType, timeout: std::time::Duration) -> HttpResponse {
+/// 504 with code TIMEOUT: the request ran longer than REQUEST_TIMEOUT_SECONDS. One sent with
+/// an Idempotency-Key runs on (`still_running`), and its retry gets its answer.
+fn timed_out(media: MediaType, timeout: std::time::Duration, still_running: bool) -> HttpResponse {
+    let what_now = if still_running {
+        "it goes on running: send it again with the same Idempotency-Key for its answer"
+    } else {
+        "it was stopped"
+    };
     negotiation::error_response(
         media,
         StatusCode::GATEWAY_TIMEOUT,
         "TIMEOUT",
         format!(
-            "the request took longer than {} ms and was stopped",
+            "the request took longer than {} ms; {what_now}",
             timeout.as_millis()
         ),
     )

@@ -1,12 +1,13 @@
 //! Transport only: routes that hand requests to the schema or answer health checks.
 
 mod body;
-mod connection;
 mod client_addr;
+mod connection;
 pub(crate) mod etag;
 mod feeds;
 mod graphql;
 mod health;
+mod idempotency;
 mod metrics;
 mod negotiation;
 mod rate_limit;
@@ -70,6 +71,7 @@ pub fn cors(origins: &[String]) -> actix_cors::Cors {
             header::RETRY_AFTER,
             header::ETAG,
             header::HeaderName::from_static("x-cache"),
+            header::HeaderName::from_static("idempotency-replayed"),
         ])
         .max_age(3600);
     origins

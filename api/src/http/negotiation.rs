@@ -96,15 +96,15 @@ pub fn error_response(
     builder.content_type(media.content_type()).body(body)
 }
 
-/// The HTTP response of an executed request: its status, cache headers and body.
-pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpResponse {
-    let request_error = match &response {
+/// The status and body of an executed request's response (what an idempotent retry replays).
+pub fn status_and_body(media: MediaType, response: &BatchResponse) -> (StatusCode, String) {
+    let request_error = match response {
         BatchResponse::Single(single) => is_request_error(single),
         BatchResponse::Batch(_) => false,
     };
     // A mutation sent with GET is refused by the schema once the operation is known (also when
     // it came as a persisted-query hash); HTTP says so with 405 whatever the media type.
-    let refused_over_get = match &response {
+    let refused_over_get = match response {
         BatchResponse::Single(single) => request_error && has_code(single, "METHOD_NOT_ALLOWED"),
         BatchResponse::Batch(_) => false,
     };
@@ -115,8 +115,19 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
     } else {
         StatusCode::OK
     };
+    let mut body = serde_json::to_value(response).unwrap_or(Value::Null);
+    if request_error && let Some(object) = body.as_object_mut() {
+        // A request that never executed has no `data` entry (GraphQL spec, "Response").
+        object.remove("data");
+    }
+    (status, body.to_string())
+}
+
+/// The HTTP response of an executed request: its status, cache headers and body.
+pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpResponse {
+    let (status, body) = status_and_body(media, &response);
     let mut builder = HttpResponse::build(status);
-    if refused_over_get {
+    if status == StatusCode::METHOD_NOT_ALLOWED {
         builder.insert_header((header::ALLOW, "GET, POST"));
     }
     if response.is_ok()
@@ -133,18 +144,23 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
             ))
         })
         .collect();
-    let mut body = serde_json::to_value(&response).unwrap_or(Value::Null);
-    if request_error && let Some(object) = body.as_object_mut() {
-        // A request that never executed has no `data` entry (GraphQL spec, "Response").
-        object.remove("data");
-    }
-    let body = body.to_string();
     skip_compression_if_small(&mut builder, body.as_ref());
     let mut http_response = builder.content_type(media.content_type()).body(body);
     for (name, value) in headers {
         http_response.headers_mut().append(name, value);
     }
     http_response
+}
+
+/// A stored answer sent again, marked `Idempotency-Replayed: true`.
+pub fn replayed_response(media: MediaType, status: StatusCode, body: String) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((
+        HeaderName::from_static("idempotency-replayed"),
+        HeaderValue::from_static("true"),
+    ));
+    skip_compression_if_small(&mut builder, body.as_ref());
+    builder.content_type(media.content_type()).body(body)
 }
 
 /// A response served from the response cache: `body` is the whole serialised response.

@@ -20,9 +20,19 @@ pub async fn record(
     actor: Option<&AuthUser>,
     entry: AuditEntry<'_>,
 ) -> AppResult<()> {
+    record_by(db, actor.map(|actor| actor.user_id), entry).await
+}
+
+/// Records a change made on a user's behalf after their request (an import job run by a
+/// worker): the actor is the user who asked for it.
+pub async fn record_by(
+    db: &impl ConnectionTrait,
+    actor_user_id: Option<i64>,
+    entry: AuditEntry<'_>,
+) -> AppResult<()> {
     audit_log::ActiveModel {
         aggregator_id: Set(entry.aggregator_id),
-        actor_user_id: Set(actor.map(|actor| actor.user_id)),
+        actor_user_id: Set(actor_user_id),
         action: Set(entry.action.to_owned()),
         entity_type: Set(entry.entity_type.to_owned()),
         entity_id: Set(entry.entity_id.to_string()),

@@ -1,19 +1,23 @@
 //! Bulk CSV imports of sellers and products.
 //!
 //! The mutation checks the file's shape at once (UTF-8, comma-separated, the expected header)
-//! and stores a QUEUED job; a task spawned beside the server then validates every row with
+//! and stores a QUEUED job with the file, in one transaction. A runner (`worker::ImportRunner`,
+//! in any server or `dermaga worker`) claims the job under a lease, validates every row with
 //! the same rules as the single-record mutations and writes the good ones in batches, one
-//! transaction each, updating the job's counts as it goes. Progress lives in the database,
-//! so any replica can report it.
+//! transaction each, saving the job's counts and next row with the batch. A runner that dies
+//! leaves its lease to run out; the next one resumes after the last committed batch.
 
 mod csv_reader;
 mod jobs;
-
-pub use jobs::fail_abandoned;
+mod lease;
 mod product_rows;
 mod product_store;
 mod products;
+mod run;
 mod sellers;
+
+pub use lease::{claim, retry_or_fail};
+pub use run::{Ran, run_claimed};
 
 use std::{fmt::Display, future::Future};
 
@@ -33,7 +37,6 @@ use crate::{
     cache::Cache,
     error::{AppError, AppResult, FieldErrorCode},
     events::{Event, Subscriber},
-    state::AppContext,
 };
 
 /// The largest file an import accepts; the HTTP layer enforces the same limit on uploads.
@@ -63,62 +66,37 @@ pub fn rejected_rows(job: &import_jobs::Model) -> Vec<RejectedRow> {
     serde_json::from_value(job.rejected_rows.clone()).unwrap_or_default()
 }
 
-/// Starts importing sellers from a CSV file; the returned job is QUEUED.
-#[tracing::instrument(skip(ctx, file), fields(file = %file.name, bytes = file.content.len()))]
+/// Queues an import of sellers from a CSV file; the returned job is QUEUED, its file stored.
+#[tracing::instrument(skip(db, file), fields(file = %file.name, bytes = file.content.len()))]
 pub async fn import_sellers(
-    ctx: &AppContext,
+    db: &DatabaseConnection,
     caller: &AuthUser,
     file: UploadedFile,
 ) -> AppResult<import_jobs::Model> {
-    let aggregator_id = importing_aggregator(caller)?;
-    let csv = read_csv(file.content, &sellers::COLUMNS).await?;
-    let db = &ctx.db;
-    let job = jobs::create(
-        db,
-        caller,
-        aggregator_id,
-        ImportKind::Sellers,
-        &file.name,
-        &csv,
-    )
-    .await?;
-    tokio::spawn(sellers::run(
-        db.clone(),
-        ctx.cache.clone(),
-        caller.clone(),
-        job.clone(),
-        csv,
-    ));
-    Ok(job)
+    queue(db, caller, ImportKind::Sellers, &sellers::COLUMNS, file).await
 }
 
-/// Starts importing products (one row per variant) from a CSV file; the returned job is QUEUED.
-#[tracing::instrument(skip(ctx, file), fields(file = %file.name, bytes = file.content.len()))]
+/// Queues an import of products (one row per variant) from a CSV file; the returned job is
+/// QUEUED, its file stored.
+#[tracing::instrument(skip(db, file), fields(file = %file.name, bytes = file.content.len()))]
 pub async fn import_products(
-    ctx: &AppContext,
+    db: &DatabaseConnection,
     caller: &AuthUser,
     file: UploadedFile,
 ) -> AppResult<import_jobs::Model> {
+    queue(db, caller, ImportKind::Products, &products::COLUMNS, file).await
+}
+
+async fn queue(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    kind: ImportKind,
+    columns: &'static csv_reader::Columns,
+    file: UploadedFile,
+) -> AppResult<import_jobs::Model> {
     let aggregator_id = importing_aggregator(caller)?;
-    let csv = read_csv(file.content, &products::COLUMNS).await?;
-    let db = &ctx.db;
-    let job = jobs::create(
-        db,
-        caller,
-        aggregator_id,
-        ImportKind::Products,
-        &file.name,
-        &csv,
-    )
-    .await?;
-    tokio::spawn(products::run(
-        db.clone(),
-        ctx.cache.clone(),
-        caller.clone(),
-        job.clone(),
-        csv,
-    ));
-    Ok(job)
+    let (rows, content) = read_csv(file.content, columns).await?;
+    jobs::create(db, caller, aggregator_id, kind, &file.name, rows, content).await
 }
 
 fn importing_aggregator(caller: &AuthUser) -> AppResult<i64> {
@@ -128,11 +106,12 @@ fn importing_aggregator(caller: &AuthUser) -> AppResult<i64> {
     }
 }
 
-/// Checks the file's shape off the async threads: a 20 MiB file takes a moment to scan.
+/// Checks the file's shape off the async threads (a 20 MiB file takes a moment to scan);
+/// returns how many rows it has, and the file.
 async fn read_csv(
     content: Vec<u8>,
     columns: &'static csv_reader::Columns,
-) -> AppResult<csv_reader::CsvFile> {
+) -> AppResult<(usize, Vec<u8>)> {
     if content.len() > MAX_FILE_BYTES {
         return Err(AppError::invalid(
             &["file"],
@@ -140,9 +119,11 @@ async fn read_csv(
             format!("is larger than {} MiB", MAX_FILE_BYTES / (1024 * 1024)),
         ));
     }
-    tokio::task::spawn_blocking(move || csv_reader::read(&content, columns))
-        .await
-        .map_err(|err| AppError::Internal(anyhow::Error::new(err).context("CSV reader panicked")))?
+    tokio::task::spawn_blocking(move || {
+        csv_reader::read(&content, columns).map(|csv| (csv.rows.len(), content))
+    })
+    .await
+    .map_err(|err| AppError::Internal(anyhow::Error::new(err).context("CSV reader panicked")))?
 }
 
 /// Parses an enum column by its value's name, in any case (`food_and_drink`).

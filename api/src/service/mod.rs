@@ -12,6 +12,7 @@ pub mod catalogue_changes;
 pub mod categories;
 pub mod channels;
 pub mod feeds;
+pub mod idempotency;
 pub mod imports;
 pub mod listing_changes;
 pub mod listings;

@@ -1,5 +1,6 @@
 //! The outbox worker: claims due jobs, delivers them as signed webhooks, records outcomes,
-//! and periodically reconciles listings that fell behind their product.
+//! and periodically reconciles listings that fell behind their product. Beside it,
+//! [`ImportRunner`] runs CSV import jobs.
 //!
 //! It runs inside the server by default (`WORKER_ENABLED`), and alone with `dermaga worker`,
 //! in any number of copies. Deliveries run concurrently up to `WORKER_BATCH_SIZE`, and at
@@ -8,6 +9,7 @@
 mod claim;
 mod deliver;
 mod finish;
+mod imports;
 mod resolver;
 pub mod signature;
 
@@ -23,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 pub use claim::claim;
 pub use deliver::{Outcome, idempotency_key};
 pub use finish::backoff;
+pub use imports::{ImportRunner, ImportWake};
 
 use crate::{config::WorkerSettings, error::AppResult, service::outbox, shutdown::Shutdown};
 

@@ -1,7 +1,9 @@
 //! Bulk CSV imports: multipart uploads, jobs run in the background, and their subscription.
 
 mod access;
+mod attempts;
 mod bad_files;
+mod durability;
 mod products;
 mod sellers;
 mod subscription;

@@ -8,7 +8,7 @@ use crate::helpers::{TestApp, count, spawn_app};
 const PRODUCT_HEADER: &str = "product_handle,seller_phone,title,description,category,halal,\
                               status,sku,variant_name,options,price,stock,weight_grams,image_urls";
 
-async fn a_category(app: &TestApp) -> String {
+pub async fn a_category(app: &TestApp) -> String {
     use entity::categories;
     use sea_orm::{EntityTrait, QueryOrder};
     categories::Entity::find()

@@ -1,15 +1,21 @@
-//! An import job's life: QUEUED when the file is accepted, RUNNING with counts saved after each
-//! batch, then SUCCEEDED (or FAILED) with one audit entry.
+//! An import job's life: QUEUED with its file when the upload is accepted, RUNNING under a
+//! runner's lease with counts and the next row saved after each batch, then SUCCEEDED (or
+//! FAILED) with one audit entry; the stored file goes with the finish.
+
+use std::time::Duration;
 
 use chrono::Utc;
 use entity::{
     enums::{ImportKind, ImportStatus},
-    import_jobs,
+    import_files, import_jobs, import_seller_matches,
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
 use serde_json::json;
 
-use super::{RejectedRow, csv_reader::CsvFile};
+use super::{RejectedRow, rejected_rows};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},
@@ -44,7 +50,8 @@ impl BatchOutcome {
     }
 }
 
-/// The totals of a running job.
+/// The totals of a running job. `processed` is also the position, in the file's parsed rows,
+/// of the next row to process: a resumed job starts there.
 #[derive(Clone, Debug, Default)]
 pub struct Progress {
     pub processed: usize,
@@ -55,6 +62,18 @@ pub struct Progress {
 }
 
 impl Progress {
+    /// The totals a job committed so far.
+    pub fn of(job: &import_jobs::Model) -> Self {
+        let size = |n: i32| usize::try_from(n).unwrap_or(0);
+        Self {
+            processed: size(job.processed_rows),
+            created: size(job.created_count),
+            updated: size(job.updated_count),
+            rejected: size(job.rejected_count),
+            rejections: rejected_rows(job),
+        }
+    }
+
     /// The totals after `batch`.
     pub fn with(&self, batch: &BatchOutcome) -> Self {
         let mut next = self.clone();
@@ -73,16 +92,21 @@ fn count(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
+/// Stores the QUEUED job and its file in one transaction: once the upload is answered, any
+/// runner can run the job.
 pub async fn create(
     db: &DatabaseConnection,
     caller: &AuthUser,
     aggregator_id: i64,
     kind: ImportKind,
     file_name: &str,
-    csv: &CsvFile,
+    total_rows: usize,
+    content: Vec<u8>,
 ) -> AppResult<import_jobs::Model> {
     let file_name: String = file_name.trim().chars().take(255).collect();
-    Ok(import_jobs::ActiveModel {
+    let now = Utc::now();
+    let txn = crate::db::begin_write(db).await?;
+    let job = import_jobs::ActiveModel {
         aggregator_id: Set(aggregator_id),
         created_by_user_id: Set(Some(caller.user_id)),
         kind: Set(kind),
@@ -92,99 +116,172 @@ pub async fn create(
         } else {
             file_name
         }),
-        total_rows: Set(count(csv.rows.len())),
+        total_rows: Set(count(total_rows)),
         processed_rows: Set(0),
         created_count: Set(0),
         updated_count: Set(0),
         rejected_count: Set(0),
         rejected_rows: Set(json!([])),
         error: Set(None),
-        created_at: Set(Utc::now()),
+        created_at: Set(now),
         started_at: Set(None),
         finished_at: Set(None),
-        heartbeat_at: Set(Utc::now()),
+        heartbeat_at: Set(now),
+        attempts: Set(0),
+        lease_owner: Set(None),
+        locked_until: Set(None),
         ..Default::default()
     }
-    .insert(db)
-    .await?)
-}
-
-pub async fn start(db: &impl ConnectionTrait, job: &import_jobs::Model) -> AppResult<()> {
-    import_jobs::ActiveModel {
-        id: Set(job.id),
-        status: Set(ImportStatus::Running),
-        started_at: Set(Some(Utc::now())),
-        heartbeat_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(db)
+    .insert(&txn)
     .await?;
-    events::notify(db, &[Event::ImportJob { id: job.id }]).await
+    import_files::ActiveModel {
+        job_id: Set(job.id),
+        content: Set(content),
+        created_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(job)
 }
 
-/// Saves the totals; called inside each batch's transaction so counts and rows agree.
+/// Saves the totals and renews the lease; called inside each batch's transaction so counts,
+/// position and rows agree. `false` when the runner no longer owns the job (its lease ran out
+/// and another runner took it, or that one already saved this batch): the caller must roll
+/// the batch back.
 pub async fn save_progress(
     db: &impl ConnectionTrait,
     job: &import_jobs::Model,
     before: &Progress,
     after: &Progress,
-) -> AppResult<()> {
+    lease: Duration,
+) -> AppResult<bool> {
+    let now = Utc::now();
     let mut update = import_jobs::ActiveModel {
-        id: Set(job.id),
         processed_rows: Set(count(after.processed)),
         created_count: Set(count(after.created)),
         updated_count: Set(count(after.updated)),
         rejected_count: Set(count(after.rejected)),
-        heartbeat_at: Set(Utc::now()),
+        heartbeat_at: Set(now),
+        // The job moved forward: a later crash starts a fresh count of attempts.
+        attempts: Set(1),
+        locked_until: Set(Some(now + chrono_duration(lease))),
         ..Default::default()
     };
     if after.rejections.len() != before.rejections.len() {
         update.rejected_rows = Set(json!(after.rejections));
     }
-    update.update(db).await?;
-    events::notify(db, &[Event::ImportJob { id: job.id }]).await
+    let saved = import_jobs::Entity::update_many()
+        .set(update)
+        .filter(import_jobs::Column::Id.eq(job.id))
+        .filter(import_jobs::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .filter(import_jobs::Column::ProcessedRows.eq(count(before.processed)))
+        .exec(db)
+        .await?;
+    if saved.rows_affected != 1 {
+        return Ok(false);
+    }
+    events::notify(db, &[Event::ImportJob { id: job.id }]).await?;
+    Ok(true)
 }
 
-/// Marks the job finished and records it in the audit log, in one transaction.
+/// Why a job ends FAILED.
+#[derive(Debug)]
+pub enum Failure {
+    /// The run failed in a way a retry would not change (or the last retry failed too).
+    Error(AppError),
+    /// Its runners stopped this many times in a row without getting further.
+    Exhausted { attempts: i32 },
+    /// Its file is not stored: it was queued before files were kept in the database.
+    FileMissing,
+}
+
+impl Failure {
+    fn message(self, job: &import_jobs::Model) -> String {
+        let processed = job.processed_rows;
+        match self {
+            Self::Error(AppError::Db(_) | AppError::Cache(_) | AppError::Internal(_)) => format!(
+                "the import stopped after {processed} rows because of an internal error; \
+                 the rows before it were imported"
+            ),
+            Self::Error(other) => other.to_string(),
+            Self::Exhausted { attempts } => format!(
+                "the import stopped at row {processed} {attempts} times in a row (the server \
+                 running it failed or was stopped); the rows before it were imported; upload \
+                 the file again to finish, re-importing creates no duplicates"
+            ),
+            Self::FileMissing => "the uploaded file was not kept (the job was queued before \
+                 a restart of an older version); upload it again, re-importing creates no \
+                 duplicates"
+                .to_owned(),
+        }
+    }
+}
+
+/// Marks the job finished, records it in the audit log and deletes its stored file, in one
+/// transaction; `false` (and nothing written) when the runner no longer owns the job.
 pub async fn finish(
     db: &DatabaseConnection,
-    caller: &AuthUser,
     job: &import_jobs::Model,
-    progress: &Progress,
-    failure: Option<AppError>,
-) -> AppResult<()> {
+    failure: Option<Failure>,
+) -> AppResult<bool> {
+    let txn = crate::db::begin_write(db).await?;
+    let owned = import_jobs::Entity::find_by_id(job.id)
+        .filter(import_jobs::Column::LeaseOwner.eq(job.lease_owner.clone()))
+        .one(&txn)
+        .await?;
+    let Some(current) = owned else {
+        return Ok(false);
+    };
     let (status, error) = match failure {
         None => (ImportStatus::Succeeded, None),
         Some(failure) => {
             tracing::error!(job = job.id, error = ?failure, "import job failed");
-            let message = match failure {
-                AppError::Db(_) | AppError::Cache(_) | AppError::Internal(_) => format!(
-                    "the import stopped after {} rows because of an internal error; \
-                     the rows before it were imported",
-                    progress.processed
-                ),
-                other => other.to_string(),
-            };
-            (ImportStatus::Failed, Some(message))
+            (ImportStatus::Failed, Some(failure.message(&current)))
         }
     };
-    let action = match job.kind {
-        ImportKind::Sellers => "import.sellers",
-        ImportKind::Products => "import.products",
-    };
-    let txn = crate::db::begin_write(db).await?;
     import_jobs::ActiveModel {
         id: Set(job.id),
         status: Set(status),
         error: Set(error.clone()),
         finished_at: Set(Some(Utc::now())),
+        lease_owner: Set(None),
+        locked_until: Set(None),
         ..Default::default()
     }
     .update(&txn)
     .await?;
-    audit::record(
-        &txn,
-        Some(caller),
+    delete_leftovers(&txn, job.id).await?;
+    record_finish(&txn, &current, status, error).await?;
+    events::notify(&txn, &[Event::ImportJob { id: job.id }]).await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// The stored file and the seller matches are only needed while the job runs; the file holds
+/// personal data (names, phones), so it is not kept after.
+async fn delete_leftovers(txn: &impl ConnectionTrait, job_id: i64) -> AppResult<()> {
+    import_files::Entity::delete_by_id(job_id).exec(txn).await?;
+    import_seller_matches::Entity::delete_many()
+        .filter(import_seller_matches::Column::JobId.eq(job_id))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+async fn record_finish(
+    txn: &impl ConnectionTrait,
+    job: &import_jobs::Model,
+    status: ImportStatus,
+    error: Option<String>,
+) -> AppResult<()> {
+    let action = match job.kind {
+        ImportKind::Sellers => "import.sellers",
+        ImportKind::Products => "import.products",
+    };
+    audit::record_by(
+        txn,
+        job.created_by_user_id,
         AuditEntry {
             aggregator_id: Some(job.aggregator_id),
             action,
@@ -194,48 +291,17 @@ pub async fn finish(
                 "fileName": job.file_name,
                 "status": status,
                 "totalRows": job.total_rows,
-                "processedRows": progress.processed,
-                "createdCount": progress.created,
-                "updatedCount": progress.updated,
-                "rejectedCount": progress.rejected,
+                "processedRows": job.processed_rows,
+                "createdCount": job.created_count,
+                "updatedCount": job.updated_count,
+                "rejectedCount": job.rejected_count,
                 "error": error,
             }),
         },
     )
-    .await?;
-    events::notify(&txn, &[Event::ImportJob { id: job.id }]).await?;
-    txn.commit().await?;
-    Ok(())
+    .await
 }
 
-/// How long a job may go without progress before it counts as abandoned.
-pub const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(300);
-
-/// Marks jobs whose processing task died (a restart, a crash) as FAILED, so the dashboard
-/// stops waiting; returns how many. Safe to run on every replica.
-pub async fn fail_abandoned(db: &impl ConnectionTrait) -> AppResult<u64> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
-    let stale_since = Utc::now()
-        - chrono::Duration::from_std(ABANDONED_AFTER).unwrap_or(chrono::Duration::minutes(5));
-    let result = import_jobs::Entity::update_many()
-        .col_expr(import_jobs::Column::Status, Expr::value(ImportStatus::Failed.to_string()))
-        .col_expr(
-            import_jobs::Column::Error,
-            Expr::value(
-                "the import was interrupted (the server stopped); the rows counted as processed \
-                 were imported; upload the file again to finish, re-importing creates no duplicates",
-            ),
-        )
-        .col_expr(import_jobs::Column::FinishedAt, Expr::value(Utc::now()))
-        .filter(import_jobs::Column::Status.is_in([ImportStatus::Queued, ImportStatus::Running]))
-        .filter(import_jobs::Column::HeartbeatAt.lt(stale_since))
-        .exec(db)
-        .await?;
-    if result.rows_affected > 0 {
-        tracing::warn!(
-            jobs = result.rows_affected,
-            "marked abandoned import jobs as failed"
-        );
-    }
-    Ok(result.rows_affected)
+pub fn chrono_duration(duration: Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::seconds(60))
 }

@@ -1,7 +1,10 @@
 //! Product rows: matched to stored variants by SKU within the aggregator; a product whose SKUs
 //! are new is created, a known one updated (its `version` bumped when anything changed).
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    time::Duration,
+};
 
 use chrono::Utc;
 use entity::{
@@ -11,17 +14,18 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, Set,
 };
+use tokio_util::sync::CancellationToken;
 
 use super::{
     BATCH_ROWS, RejectedRow, bump_catalogue_version,
-    csv_reader::{Columns, CsvFile},
+    csv_reader::Columns,
     jobs::{self, BatchOutcome},
     product_rows::{Group, ProductDef, VariantRow, parse_all},
     product_store::{Stored, insert_images, insert_variants, lookups},
     retry_on_conflict,
+    run::{Batches, parse_file, unprocessed},
 };
 use crate::{
-    auth::AuthUser,
     cache::Cache,
     error::AppResult,
     service::{catalogue::touch, catalogue_changes, products::MAX_VARIANTS},
@@ -48,41 +52,31 @@ pub const COLUMNS: Columns = Columns {
     ],
 };
 
-/// Runs a product import to the end; the job records how it went.
+/// Writes the job's products from its last committed batch on.
 /// `cache` is told after each committed batch that the public catalogue changed.
-pub async fn run(
-    db: DatabaseConnection,
-    cache: Cache,
-    caller: AuthUser,
-    job: import_jobs::Model,
-    csv: CsvFile,
-) {
-    let mut progress = jobs::Progress::default();
-    let failure = import(&db, &cache, &job, csv, &mut progress).await.err();
-    if let Err(error) = jobs::finish(&db, &caller, &job, &progress, failure).await {
-        tracing::error!(job = job.id, error = ?error, "could not record the end of an import");
-    }
-}
-
-async fn import(
+pub(super) async fn run(
     db: &DatabaseConnection,
     cache: &Cache,
     job: &import_jobs::Model,
-    csv: CsvFile,
-    progress: &mut jobs::Progress,
-) -> AppResult<()> {
-    jobs::start(db, job).await?;
-    let groups = tokio::task::spawn_blocking(move || parse_all(&csv))
-        .await
-        .map_err(anyhow::Error::new)?;
+    content: Vec<u8>,
+    lease: Duration,
+    stop: &CancellationToken,
+) -> AppResult<Batches> {
+    let Some(groups) = parse_file(content, &COLUMNS, parse_all, stop).await? else {
+        return Ok(Batches::Stopped);
+    };
     let categories: HashMap<String, i64> = categories::Entity::find()
         .all(db)
         .await?
         .into_iter()
         .map(|category| (category.slug, category.id))
         .collect();
-    let mut rest = groups.as_slice();
+    let mut progress = jobs::Progress::of(job);
+    let mut rest = unprocessed(job, &groups, groups_before(&groups, progress.processed))?;
     while !rest.is_empty() {
+        if stop.is_cancelled() {
+            return Ok(Batches::Stopped);
+        }
         // Whole products per batch: a product's rows never straddle two transactions.
         let mut take = 0;
         let mut rows = 0;
@@ -91,23 +85,46 @@ async fn import(
             take += 1;
         }
         let (batch, after) = rest.split_at(take);
-        let current = &*progress;
-        let next = retry_on_conflict(|| write_batch(db, job, batch, &categories, current)).await?;
-        *progress = next;
+        let current = &progress;
+        let written =
+            retry_on_conflict(|| write_batch(db, job, batch, &categories, current, lease)).await?;
+        let Some(next) = written else {
+            return Ok(Batches::LeaseLost);
+        };
+        progress = next;
         bump_catalogue_version(cache).await;
         rest = after;
     }
-    Ok(())
+    Ok(Batches::Done)
 }
 
-/// Writes the batch's products and saves the job's totals, in one transaction.
+/// How many groups hold the first `rows` rows. Batches hold whole groups, so a committed count
+/// always ends on a group; one that does not is past the end (the file does not match the job).
+fn groups_before(groups: &[Group], rows: usize) -> usize {
+    let mut seen = 0;
+    for (index, group) in groups.iter().enumerate() {
+        if seen == rows {
+            return index;
+        }
+        seen += group.rows.len();
+    }
+    if seen == rows {
+        groups.len()
+    } else {
+        usize::MAX
+    }
+}
+
+/// Writes the batch's products and saves the job's totals, in one transaction; `None`, with
+/// nothing written, when the job is no longer this runner's.
 async fn write_batch(
     db: &DatabaseConnection,
     job: &import_jobs::Model,
     batch: &[Group],
     categories: &HashMap<String, i64>,
     progress: &jobs::Progress,
-) -> AppResult<jobs::Progress> {
+    lease: Duration,
+) -> AppResult<Option<jobs::Progress>> {
     let txn = crate::db::begin_write(db).await?;
     let stored = lookups(&txn, job.aggregator_id, batch).await?;
     let mut outcome = BatchOutcome::default();
@@ -153,10 +170,12 @@ async fn write_batch(
         }
     }
     let next = progress.with(&outcome);
-    jobs::save_progress(&txn, job, progress, &next).await?;
+    if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
+        return Ok(None);
+    }
     catalogue_changes::products_changed(&txn, &outcome.changed_products).await?;
     txn.commit().await?;
-    Ok(next)
+    Ok(Some(next))
 }
 
 /// Why a whole product was refused: (its describing line, the column, the reason).

@@ -1,24 +1,26 @@
 //! Seller rows: validated by the rules of `onboardSeller`, matched to stored sellers by phone or
 //! NIB within the aggregator, created or updated in batches.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use entity::{
     enums::{SellerScale, SellerSector, SellerStatus},
-    import_jobs, sellers,
+    import_jobs, import_seller_matches, sellers,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, Set,
 };
+use tokio_util::sync::CancellationToken;
 
 use super::{
     BATCH_ROWS, RejectedRow, bump_catalogue_version,
     csv_reader::{Columns, CsvFile, Record},
     field_rejections, jobs, one_of, retry_on_conflict,
+    run::{Batches, parse_file, unprocessed},
 };
 use crate::{
-    auth::AuthUser,
     cache::Cache,
     error::AppResult,
     service::{
@@ -52,44 +54,33 @@ enum Row {
     Rejected(Vec<RejectedRow>),
 }
 
-/// Runs a seller import to the end; the job records how it went.
+/// Writes the job's rows from its last committed batch on.
 /// `cache` is told after each committed batch that the public catalogue changed.
-pub async fn run(
-    db: DatabaseConnection,
-    cache: Cache,
-    caller: AuthUser,
-    job: import_jobs::Model,
-    csv: CsvFile,
-) {
-    let mut progress = jobs::Progress::default();
-    let failure = import(&db, &cache, &job, csv, &mut progress).await.err();
-    if let Err(error) = jobs::finish(&db, &caller, &job, &progress, failure).await {
-        tracing::error!(job = job.id, error = ?error, "could not record the end of an import");
-    }
-}
-
-async fn import(
+pub(super) async fn run(
     db: &DatabaseConnection,
     cache: &Cache,
     job: &import_jobs::Model,
-    csv: CsvFile,
-    progress: &mut jobs::Progress,
-) -> AppResult<()> {
-    jobs::start(db, job).await?;
-    let rows = tokio::task::spawn_blocking(move || parse_all(&csv))
-        .await
-        .map_err(anyhow::Error::new)?;
-    // Seller id → the line that matched it, so two lines never update one seller.
-    let mut matched: HashMap<i64, u64> = HashMap::new();
-    for batch in rows.chunks(BATCH_ROWS) {
-        let (current, before) = (&*progress, &matched);
-        let (next, next_matched) =
-            retry_on_conflict(|| write_batch(db, job, batch, current, before.clone())).await?;
-        *progress = next;
+    content: Vec<u8>,
+    lease: Duration,
+    stop: &CancellationToken,
+) -> AppResult<Batches> {
+    let Some(rows) = parse_file(content, &COLUMNS, parse_all, stop).await? else {
+        return Ok(Batches::Stopped);
+    };
+    let mut progress = jobs::Progress::of(job);
+    for batch in unprocessed(job, &rows, progress.processed)?.chunks(BATCH_ROWS) {
+        if stop.is_cancelled() {
+            return Ok(Batches::Stopped);
+        }
+        let current = &progress;
+        let written = retry_on_conflict(|| write_batch(db, job, batch, current, lease)).await?;
+        let Some(next) = written else {
+            return Ok(Batches::LeaseLost);
+        };
+        progress = next;
         bump_catalogue_version(cache).await;
-        matched = next_matched;
     }
-    Ok(())
+    Ok(Batches::Done)
 }
 
 /// Validates every row, and refuses a row that repeats the phone or NIB of an earlier one.
@@ -168,14 +159,15 @@ fn parse(record: &Record<'_>) -> Result<SellerRow, Vec<RejectedRow>> {
     }
 }
 
-/// Creates and updates the batch's sellers and saves the job's totals, in one transaction.
+/// Creates and updates the batch's sellers and saves the job's totals, in one transaction;
+/// `None`, with nothing written, when the job is no longer this runner's.
 async fn write_batch(
     db: &DatabaseConnection,
     job: &import_jobs::Model,
     batch: &[Row],
     progress: &jobs::Progress,
-    mut matched: HashMap<i64, u64>,
-) -> AppResult<(jobs::Progress, HashMap<i64, u64>)> {
+    lease: Duration,
+) -> AppResult<Option<jobs::Progress>> {
     let txn = crate::db::begin_write(db).await?;
     let valid: Vec<&SellerRow> = batch
         .iter()
@@ -207,6 +199,9 @@ async fn write_batch(
         .iter()
         .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
         .collect();
+    // Seller id → the line that updated it, in this job's earlier batches and in this one.
+    let mut matched = earlier_matches(&txn, job.id, &existing).await?;
+    let mut new_matches = Vec::new();
 
     let mut outcome = jobs::BatchOutcome {
         processed: batch.len(),
@@ -247,7 +242,7 @@ async fn write_batch(
                 continue;
             }
         };
-        if let Some(earlier) = matched.insert(target.id, row.line) {
+        if let Some(&earlier) = matched.get(&target.id) {
             outcome.reject(vec![RejectedRow {
                 line: row.line,
                 field: None,
@@ -258,6 +253,12 @@ async fn write_batch(
             }]);
             continue;
         }
+        matched.insert(target.id, row.line);
+        new_matches.push(import_seller_matches::ActiveModel {
+            job_id: Set(job.id),
+            seller_id: Set(target.id),
+            line: Set(i64::try_from(row.line).unwrap_or(i64::MAX)),
+        });
         if let Some(update) = changes(target, row, now) {
             update.update(&txn).await?;
             outcome.changed_sellers.push(target.id);
@@ -267,11 +268,37 @@ async fn write_batch(
     if !inserts.is_empty() {
         sellers::Entity::insert_many(inserts).exec(&txn).await?;
     }
+    if !new_matches.is_empty() {
+        import_seller_matches::Entity::insert_many(new_matches)
+            .exec_without_returning(&txn)
+            .await?;
+    }
     let next = progress.with(&outcome);
-    jobs::save_progress(&txn, job, progress, &next).await?;
+    if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
+        return Ok(None);
+    }
     catalogue_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
     txn.commit().await?;
-    Ok((next, matched))
+    Ok(Some(next))
+}
+
+/// The stored sellers among `existing` that earlier lines of the job updated, and their lines.
+async fn earlier_matches(
+    txn: &DatabaseTransaction,
+    job_id: i64,
+    existing: &[sellers::Model],
+) -> AppResult<HashMap<i64, u64>> {
+    if existing.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(import_seller_matches::Entity::find()
+        .filter(import_seller_matches::Column::JobId.eq(job_id))
+        .filter(import_seller_matches::Column::SellerId.is_in(existing.iter().map(|s| s.id)))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|found| (found.seller_id, u64::try_from(found.line).unwrap_or(0)))
+        .collect())
 }
 
 fn new_seller(
