@@ -43,6 +43,15 @@ DETAIL = """query($id: ID!) { product(id: $id) { id title description halalCerti
   variants { sku name price { amount currency } stock }
   images { url } priceRange { minVariantPrice { amount } maxVariantPrice { amount } } } }"""
 
+# Issue 13's hostile documents: each must be refused, by its limit's code, before it runs.
+FRAGMENT_BOMB = " ".join(
+    ["fragment G0 on Category { id }"]
+    + [f"fragment G{i} on Category {{ ...G{i - 1} ...G{i - 1} }}" for i in range(1, 30)]
+) + " { categories { ...G29 } }"
+ALIASED_SEARCHES = "{ " + " ".join(
+    f'a{i}: products(first: 1, filter: {{ search: "keripik" }}) {{ totalCount }}' for i in range(31)
+) + " }"
+
 SELLERS_PAGE = """{ sellers(first: 20) { totalCount edges { node { id businessName phone city
   sector status onboarding { stage } } } pageInfo { hasNextPage endCursor } } }"""
 
@@ -196,14 +205,18 @@ def to_ms(text):
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wrk(name, url, connections, headers=()):
-    # Every scenario's query is checked for errors once before the load.
+def wrk(name, url, connections, headers=(), refused_with=None):
+    # Every scenario's query is checked once before the load: no errors, or, for a document that
+    # must be refused, exactly the expected code.
     request = urllib.request.Request(url, headers=dict(headers))
     with urllib.request.urlopen(request, timeout=30) as response:
         body = response.read()
-    if b'"errors"' in body:
+    if refused_with is not None:
+        if f'"code":"{refused_with}"'.encode() not in body or b'"data"' in body:
+            raise SystemExit(f"bench: {name} is not refused with {refused_with}: {body[:500]!r}")
+    elif b'"errors"' in body:
         raise SystemExit(f"bench: {name} answers with errors: {body[:500]!r}")
-    args = ["wrk", "-t", "2", "-c", str(connections), "-d", DURATION, "--latency", url]
+    args = ["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d", DURATION, "--latency", url]
     for header in headers:
         args[1:1] = ["-H", f"{header[0]}: {header[1]}"]
     output = run(*args).stdout
@@ -230,7 +243,9 @@ def main():
     server = Server(small, response_cache=False)
     search_url = get_url(SEARCH, {"category": category_id("keripik-camilan")})
     small_search = wrk(f"(c) search at {SMALL_PRODUCTS} products, uncached", search_url, 8)
-    results["scenarios"].append(small_search)
+    bomb = wrk("(i) fragment bomb (1.3 KB), refused", get_url(FRAGMENT_BOMB), 1, refused_with="FIELD_LIMIT")
+    aliases = wrk("(i) 31 aliased searches (2.1 KB), refused", get_url(ALIASED_SEARCHES), 1, refused_with="ALIAS_LIMIT")
+    results["scenarios"] += [small_search, bomb, aliases]
     results["peak_rss_mib"]["small_uncached"] = server.stop()
 
     large, results["seed_seconds"] = seeded_database("dermaga_bench", SELLERS, PRODUCTS)
@@ -260,6 +275,8 @@ def main():
     results["errors"] = sum(scenario["errors"] for scenario in results["scenarios"])
     print(f"(a)/(f) requests per second: {results['cached_page_to_healthz_ratio']:.2f}")
     print(f"(c) p50 at {PRODUCTS} / at {SMALL_PRODUCTS}: {results['search_p50_ratio_large_to_small']:.2f}")
+    results["hostile_refusal_p99_ms"] = max(bomb["p99_ms"], aliases["p99_ms"])
+    print(f"(i) slowest refusal of a hostile document, p99: {results['hostile_refusal_p99_ms']:.2f} ms (target: under 10 ms)")
     print(f"peak resident memory (MiB): {results['peak_rss_mib']}")
     print(f"errors: {results['errors']}")
     with open(OUT, "w") as out:
