@@ -10,7 +10,11 @@ mod subscription;
 
 use std::time::Duration;
 
+use api::worker::{ImportRunner, ImportWake};
+use entity::import_jobs;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{Session, TestApp};
 
@@ -56,12 +60,20 @@ pub async fn upload(
         .expect("a JSON body")
 }
 
-/// Uploads a file that must be accepted and waits for its job to finish.
-pub async fn import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> Value {
+/// Uploads a file that must be accepted and returns the id of its QUEUED job.
+pub async fn start_import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> String {
     let body = upload(app, token, mutation, "import.csv", csv).await;
     let job = &body["data"][mutation]["job"];
     assert_eq!(job["status"], "QUEUED", "{body}");
-    let id = job["id"].as_str().expect("a job id").to_owned();
+    job["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no job: {body}"))
+        .to_owned()
+}
+
+/// Uploads a file that must be accepted and waits for its job to finish.
+pub async fn import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> Value {
+    let id = start_import(app, token, mutation, csv).await;
     wait_for_job(app, token, &id).await
 }
 
@@ -88,6 +100,36 @@ pub async fn wait_for_job(app: &TestApp, token: &Session, id: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("import job {id} did not finish within a minute");
+}
+
+/// The one import job of the test's database.
+pub async fn the_job(app: &TestApp) -> import_jobs::Model {
+    import_jobs::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("the job table reads")
+        .expect("a job")
+}
+
+/// An import runner of the test's own on its database, polling every 50 ms.
+pub fn runner(app: &TestApp) -> ImportRunner {
+    let mut settings = app.settings.imports.clone();
+    settings.poll_interval = Duration::from_millis(50);
+    ImportRunner::new(
+        app.db.clone(),
+        api::cache::Cache::memory(format!("test-runner:{}:", uuid::Uuid::new_v4().simple())),
+        settings,
+        ImportWake::default(),
+    )
+}
+
+/// Lets a [`runner`] of the test's own take job `id` and waits for it to finish.
+pub async fn finish_with_a_runner(app: &TestApp, token: &Session, id: &str) -> Value {
+    let stop = CancellationToken::new();
+    let _runner = runner(app).spawn(stop.clone());
+    let job = wait_for_job(app, token, id).await;
+    stop.cancel();
+    job
 }
 
 pub fn seller_row(i: usize) -> String {

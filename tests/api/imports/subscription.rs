@@ -6,7 +6,7 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use super::{SELLER_HEADER, import, seller_file, seller_row, upload};
+use super::{SELLER_HEADER, import, seller_file, seller_row, start_import};
 use crate::helpers::{TestApp, spawn_app};
 
 async fn socket(
@@ -43,15 +43,7 @@ async fn the_subscription_follows_a_job_until_it_succeeds() {
     let app = spawn_app().await;
     let tenant = app.tenant("semarang").await;
     let (csv, _) = seller_file(3_000);
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"].clone();
+    let id = start_import(&app, &tenant.staff, "importSellers", csv.as_bytes()).await;
     let mut socket = socket(&app).await;
     let token = format!("Bearer {}", tenant.staff.access_token);
 
