@@ -25,6 +25,19 @@ pub const JOB_FIELDS: &str = "id kind status fileName totalRows processedRows cr
                           updatedCount rejectedCount rejectedRows { line field message } error \
                           createdAt startedAt finishedAt";
 
+/// A GraphQL multipart request body: `query` with `csv`, named `name`, as `$file`.
+pub fn upload_form(query: &str, name: &str, csv: Vec<u8>) -> reqwest::multipart::Form {
+    let operations = json!({ "query": query, "variables": { "file": null } });
+    let file = reqwest::multipart::Part::bytes(csv)
+        .file_name(name.to_owned())
+        .mime_str("text/csv")
+        .expect("a valid mime type");
+    reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", r#"{ "0": ["variables.file"] }"#)
+        .part("0", file)
+}
+
 /// Sends `importSellers` or `importProducts` as a GraphQL multipart request.
 pub async fn upload(
     app: &TestApp,
@@ -33,25 +46,14 @@ pub async fn upload(
     name: &str,
     csv: &[u8],
 ) -> Value {
-    let operations = json!({
-        "query": format!(
-            "mutation($file: Upload!) {{ {mutation}(file: $file) {{
-                job {{ {JOB_FIELDS} }} userErrors {{ field message code }} }} }}"
-        ),
-        "variables": { "file": null },
-    });
-    let file = reqwest::multipart::Part::bytes(csv.to_vec())
-        .file_name(name.to_owned())
-        .mime_str("text/csv")
-        .expect("a valid mime type");
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", r#"{ "0": ["variables.file"] }"#)
-        .part("0", file);
+    let query = format!(
+        "mutation($file: Upload!) {{ {mutation}(file: $file) {{
+            job {{ {JOB_FIELDS} }} userErrors {{ field message code }} }} }}"
+    );
     app.client
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&token.access_token)
-        .multipart(form)
+        .multipart(upload_form(&query, name, csv.to_vec()))
         .send()
         .await
         .expect("the server answers")
