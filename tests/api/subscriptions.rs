@@ -14,17 +14,6 @@ use crate::{
 
 const LISTINGS: &str = "subscription { listingStatusChanged { id status } }";
 
-async fn logout(app: &TestApp, session: &Session) {
-    let body = app
-        .graphql(
-            "mutation { logout(input: {}) { revoked } }",
-            json!({}),
-            Some(&session.access_token),
-        )
-        .await;
-    assert_eq!(body["data"]["logout"]["revoked"], true, "{body}");
-}
-
 /// A tenant whose aggregator enabled a channel, with one product ready to publish.
 async fn publishable(app: &TestApp, partner: &Partner, slug: &str) -> (Tenant, String, String) {
     let tenant = app.tenant(slug).await;
@@ -47,7 +36,7 @@ async fn a_socket_closes_with_4403_soon_after_its_session_logs_out() {
     let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
     socket.subscribe("1", LISTINGS, json!({})).await;
 
-    logout(&app, &tenant.staff).await;
+    app.logout(&tenant.staff).await;
 
     // Sooner than SESSION_CHECK_SECONDS (5): the revocation event closes it.
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
@@ -62,7 +51,7 @@ async fn a_socket_closes_with_4403_after_a_logout_on_another_replica() {
     let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
     socket.subscribe("1", LISTINGS, json!({})).await;
 
-    logout(&replica, &tenant.staff).await;
+    replica.logout(&tenant.staff).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
     assert_eq!(code, 4403, "{reason}");
@@ -75,18 +64,7 @@ async fn a_socket_closes_with_4403_when_its_login_is_disabled() {
     let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
     socket.subscribe("1", LISTINGS, json!({})).await;
 
-    let body = app
-        .graphql(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) {
-                user { isActive } userErrors { code } } }",
-            json!({ "id": tenant.staff_user_id }),
-            Some(&tenant.admin.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setUserActive"]["user"]["isActive"], false,
-        "{body}"
-    );
+    app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
     assert_eq!(code, 4403, "{reason}");
@@ -109,7 +87,7 @@ async fn a_socket_closes_with_4403_when_its_access_token_expires() {
 async fn a_token_of_an_ended_session_cannot_open_a_socket() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    logout(&app, &admin).await;
+    app.logout(&admin).await;
 
     let (_, answer) = WsClient::sign_in(&app, &admin.access_token).await;
 
