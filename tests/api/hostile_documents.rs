@@ -4,12 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    ws::{Incoming, WsClient},
+};
 
 /// A generous bound for a refusal that takes well under a millisecond of work.
 const QUICKLY: Duration = Duration::from_secs(1);
@@ -69,38 +70,19 @@ async fn the_fragment_bomb_is_refused_quickly_over_get() {
 #[tokio::test]
 async fn the_fragment_bomb_is_refused_quickly_over_the_websocket() {
     let app = spawn_app().await;
-    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |message: Value| Message::Text(message.to_string().into());
-    socket
-        .send(send(json!({ "type": "connection_init" })))
-        .await
-        .unwrap();
-    let ack = socket.next().await.unwrap().unwrap();
-    assert_eq!(ack, send(json!({ "type": "connection_ack" })));
+    let mut socket = WsClient::anonymous(&app).await;
 
     let started = Instant::now();
     socket
-        .send(send(json!({ "id": "1", "type": "subscribe",
-            "payload": { "query": fragment_bomb() } })))
-        .await
-        .unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(10), socket.next())
-        .await
-        .expect("an answer")
-        .unwrap()
-        .unwrap();
+        .send(json!({ "id": "1", "type": "subscribe",
+            "payload": { "query": fragment_bomb() } }))
+        .await;
+    let answer = socket.next(Duration::from_secs(10)).await;
     let took = started.elapsed();
 
-    let Message::Text(answer) = answer else {
-        panic!("not text: {answer:?}");
+    let Incoming::Message(answer) = answer else {
+        panic!("expected an answer, got {answer:?}");
     };
-    let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["type"], "next", "{answer}");
     assert_eq!(error_code(&answer["payload"]), "FIELD_LIMIT", "{answer}");
     assert!(took < QUICKLY, "took {took:?}");
