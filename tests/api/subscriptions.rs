@@ -14,6 +14,13 @@ use crate::{
 
 const LISTINGS: &str = "subscription { listingStatusChanged { id status } }";
 
+/// A signed-in socket of `session` with one `listingStatusChanged` subscription, "1".
+async fn listening(app: &TestApp, session: &Session) -> WsClient {
+    let mut socket = WsClient::signed_in(app, &session.access_token).await;
+    socket.subscribe("1", LISTINGS, json!({})).await;
+    socket
+}
+
 /// A tenant whose aggregator enabled a channel, with one product ready to publish.
 async fn publishable(app: &TestApp, partner: &Partner, slug: &str) -> (Tenant, String, String) {
     let tenant = app.tenant(slug).await;
@@ -33,8 +40,7 @@ fn with_fast_worker(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str
 async fn a_socket_closes_with_4403_soon_after_its_session_logs_out() {
     let app = spawn_app().await;
     let tenant = app.tenant("ws-logout").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
     app.logout(&tenant.staff).await;
 
@@ -48,8 +54,7 @@ async fn a_socket_closes_with_4403_after_a_logout_on_another_replica() {
     let app = spawn_app().await;
     let replica = app.spawn_replica().await;
     let tenant = app.tenant("ws-replica-logout").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
     replica.logout(&tenant.staff).await;
 
@@ -61,8 +66,7 @@ async fn a_socket_closes_with_4403_after_a_logout_on_another_replica() {
 async fn a_socket_closes_with_4403_when_its_login_is_disabled() {
     let app = spawn_app().await;
     let tenant = app.tenant("ws-disabled").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
     app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
 
@@ -74,8 +78,7 @@ async fn a_socket_closes_with_4403_when_its_login_is_disabled() {
 async fn a_socket_closes_with_4403_when_its_access_token_expires() {
     let app = spawn_app_with(&[("ACCESS_TOKEN_TTL_SECONDS", "2")]).await;
     let admin = app.admin().await;
-    let mut socket = WsClient::signed_in(&app, &admin.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &admin).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(5)).await;
 
@@ -236,8 +239,7 @@ async fn a_change_on_another_replica_reaches_a_subscriber_within_a_second() {
     let app = spawn_app_with(FAST_WORKER).await;
     let replica = app.spawn_replica().await;
     let (tenant, channel, product) = publishable(&app, &partner, "prompt").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let listing = publish_on(&replica, &tenant, &product, &channel).await;
@@ -258,8 +260,7 @@ async fn a_subscriber_hears_of_changes_after_the_listener_lost_its_connection() 
         return;
     }
     let (tenant, channel, product) = publishable(&app, &partner, "relisten").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
     use sea_orm::{ConnectionTrait, Statement};
     let cut = app
