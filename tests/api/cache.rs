@@ -265,22 +265,11 @@ async fn a_replica_answers_from_its_own_copy_only_under_the_current_version() {
 
 #[tokio::test]
 async fn each_committed_import_batch_invalidates_cached_responses() {
-    use crate::imports::{job, seller_file, upload, wait_for_job};
+    use crate::imports::{job, seller_file, start_import, wait_for_job};
     let app = spawn_app().await;
     let tenant = app.tenant("cache-import").await;
     let (csv, _) = seller_file(5_000);
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no job: {body}"))
-        .to_owned();
+    let id = start_import(&app, &tenant.staff, "importSellers", csv.as_bytes()).await;
     anonymous(&app, CATEGORIES).await;
     rename_first_category(&app, "Changed while importing").await;
     let running = job(&app, &tenant.staff, &id).await;

@@ -40,9 +40,7 @@ async fn requests_succeed_from_the_database_while_redis_is_down() {
         bodies.push(anonymous(&app).await.1);
     }
     let session = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let me = app
-        .graphql("{ me { email } }", json!({}), Some(&session.access_token))
-        .await;
+    let me = app.me(&session.access_token).await;
 
     for body in &bodies {
         assert!(body["errors"].is_null(), "{body}");
@@ -112,8 +110,6 @@ async fn a_write_during_an_outage_is_not_hidden_by_older_cached_responses() {
     );
 }
 
-const ME: &str = "{ me { email } }";
-
 #[tokio::test]
 async fn a_logged_out_token_is_refused_while_redis_is_paused() {
     let Some(redis) = LocalRedis::start_or_skip().await else {
@@ -121,20 +117,11 @@ async fn a_logged_out_token_is_refused_while_redis_is_paused() {
     };
     let app = app_on(&redis).await;
     let session = app.admin().await;
-    let logout = app
-        .graphql(
-            "mutation { logout(input: {}) { revoked } }",
-            json!({}),
-            Some(&session.access_token),
-        )
-        .await;
-    assert_eq!(logout["data"]["logout"]["revoked"], true, "{logout}");
+    app.logout(&session).await;
 
     // Redis keeps the revocation but cannot be asked: the database answers.
     redis.pause(Duration::from_secs(8));
-    let me = app
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = app.me(&session.access_token).await;
 
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
 }
@@ -146,26 +133,12 @@ async fn a_disabled_logins_token_is_refused_while_redis_is_paused() {
     };
     let app = app_on(&redis).await;
     let tenant = app.tenant("outage-disabled").await;
-    let me = app
-        .graphql(ME, json!({}), Some(&tenant.staff.access_token))
-        .await;
+    let me = app.me(&tenant.staff.access_token).await;
     assert!(me["data"]["me"].is_object(), "{me}");
-    let body = app
-        .graphql(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }",
-            json!({ "id": tenant.staff_user_id }),
-            Some(&tenant.admin.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setUserActive"]["user"]["isActive"], false,
-        "{body}"
-    );
+    app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
 
     redis.pause(Duration::from_secs(8));
-    let me = app
-        .graphql(ME, json!({}), Some(&tenant.staff.access_token))
-        .await;
+    let me = app.me(&tenant.staff.access_token).await;
 
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
 }
@@ -179,9 +152,7 @@ async fn a_valid_token_still_works_while_redis_is_paused() {
     let session = app.admin().await;
 
     redis.pause(Duration::from_secs(8));
-    let me = app
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = app.me(&session.access_token).await;
 
     assert_eq!(me["data"]["me"]["email"], ADMIN_EMAIL, "{me}");
 }

@@ -4,15 +4,23 @@
 
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
 
-use crate::helpers::*;
+use crate::{
+    helpers::*,
+    ws::{Incoming, WsClient},
+};
 
 /// A generous bound for a refusal that takes well under a millisecond of work.
 const QUICKLY: Duration = Duration::from_secs(1);
+
+/// What `exchange` answered, and how long it took.
+async fn timed<T>(exchange: impl Future<Output = T>) -> (T, Duration) {
+    let started = Instant::now();
+    let answer = exchange.await;
+    (answer, started.elapsed())
+}
 
 /// The finding: `fragment G0 on Category { id } fragment G1 on Category { ...G0 ...G0 } …`
 /// up to G29, spread once: 1.5 KB that expand to 2^29 fields.
@@ -39,9 +47,7 @@ fn searches_and_counts(count: usize) -> String {
 #[tokio::test]
 async fn the_fragment_bomb_is_refused_quickly_over_post() {
     let app = spawn_app().await;
-    let started = Instant::now();
-    let body = app.graphql(&fragment_bomb(), json!({}), None).await;
-    let took = started.elapsed();
+    let (body, took) = timed(app.graphql(&fragment_bomb(), json!({}), None)).await;
     assert_eq!(error_code(&body), "FIELD_LIMIT", "{body}");
     assert!(took < QUICKLY, "took {took:?}");
 }
@@ -49,19 +55,18 @@ async fn the_fragment_bomb_is_refused_quickly_over_post() {
 #[tokio::test]
 async fn the_fragment_bomb_is_refused_quickly_over_get() {
     let app = spawn_app().await;
-    let started = Instant::now();
-    let body: Value = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .header("accept", "application/json")
-        .query(&[("query", fragment_bomb())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let took = started.elapsed();
+    let get = async {
+        let response = app
+            .client
+            .get(format!("{}/graphql", app.address))
+            .header("accept", "application/json")
+            .query(&[("query", fragment_bomb())])
+            .send()
+            .await
+            .unwrap();
+        response.json::<Value>().await.unwrap()
+    };
+    let (body, took) = timed(get).await;
     assert_eq!(error_code(&body), "FIELD_LIMIT", "{body}");
     assert!(took < QUICKLY, "took {took:?}");
 }
@@ -69,38 +74,20 @@ async fn the_fragment_bomb_is_refused_quickly_over_get() {
 #[tokio::test]
 async fn the_fragment_bomb_is_refused_quickly_over_the_websocket() {
     let app = spawn_app().await;
-    let url = format!("{}/graphql", app.address.replacen("http://", "ws://", 1));
-    let mut request = url.into_client_request().unwrap();
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().unwrap(),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |message: Value| Message::Text(message.to_string().into());
-    socket
-        .send(send(json!({ "type": "connection_init" })))
-        .await
-        .unwrap();
-    let ack = socket.next().await.unwrap().unwrap();
-    assert_eq!(ack, send(json!({ "type": "connection_ack" })));
+    let mut socket = WsClient::anonymous(&app).await;
 
-    let started = Instant::now();
-    socket
-        .send(send(json!({ "id": "1", "type": "subscribe",
-            "payload": { "query": fragment_bomb() } })))
-        .await
-        .unwrap();
-    let answer = tokio::time::timeout(Duration::from_secs(10), socket.next())
-        .await
-        .expect("an answer")
-        .unwrap()
-        .unwrap();
-    let took = started.elapsed();
+    let (answer, took) = timed(async {
+        socket
+            .send(json!({ "id": "1", "type": "subscribe",
+                "payload": { "query": fragment_bomb() } }))
+            .await;
+        socket.next(Duration::from_secs(10)).await
+    })
+    .await;
 
-    let Message::Text(answer) = answer else {
-        panic!("not text: {answer:?}");
+    let Incoming::Message(answer) = answer else {
+        panic!("expected an answer, got {answer:?}");
     };
-    let answer: Value = serde_json::from_str(&answer).unwrap();
     assert_eq!(answer["type"], "next", "{answer}");
     assert_eq!(error_code(&answer["payload"]), "FIELD_LIMIT", "{answer}");
     assert!(took < QUICKLY, "took {took:?}");
@@ -109,14 +96,8 @@ async fn the_fragment_bomb_is_refused_quickly_over_the_websocket() {
 #[tokio::test]
 async fn a_bomb_in_a_batch_is_refused_and_its_neighbour_runs() {
     let app = spawn_app().await;
-    let started = Instant::now();
-    let response = app
-        .post_graphql(
-            &json!([{ "query": "{ categories { slug } }" }, { "query": fragment_bomb() }]),
-            None,
-        )
-        .await;
-    let took = started.elapsed();
+    let batch = json!([{ "query": "{ categories { slug } }" }, { "query": fragment_bomb() }]);
+    let (response, took) = timed(app.post_graphql(&batch, None)).await;
     let bodies: Value = response.json().await.unwrap();
     assert!(bodies[0]["errors"].is_null(), "{bodies}");
     assert_eq!(error_code(&bodies[1]), "FIELD_LIMIT", "{bodies}");
@@ -126,11 +107,7 @@ async fn a_bomb_in_a_batch_is_refused_and_its_neighbour_runs() {
 #[tokio::test]
 async fn the_reviewers_two_thousand_four_hundred_searches_are_refused_before_running() {
     let app = spawn_app().await;
-    let started = Instant::now();
-    let body = app
-        .graphql(&searches_and_counts(2_400), json!({}), None)
-        .await;
-    let took = started.elapsed();
+    let (body, took) = timed(app.graphql(&searches_and_counts(2_400), json!({}), None)).await;
     assert_eq!(error_code(&body), "QUERY_TOO_LARGE", "{body}");
     assert!(body.get("data").is_none(), "nothing ran: {body}");
     assert!(took < QUICKLY, "took {took:?}");

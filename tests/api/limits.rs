@@ -177,18 +177,11 @@ async fn a_request_over_the_time_limit_is_504_timeout() {
 }
 
 async fn upload_of(app: &crate::helpers::TestApp, bytes: usize) -> reqwest::Response {
-    let operations = json!({
-        "query": "mutation($file: Upload!) { importSellers(file: $file) { userErrors { code } } }",
-        "variables": { "file": null },
-    });
-    let file = reqwest::multipart::Part::bytes(vec![b'a'; bytes])
-        .file_name("sellers.csv")
-        .mime_str("text/csv")
-        .unwrap();
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", r#"{ "0": ["variables.file"] }"#)
-        .part("0", file);
+    let form = crate::imports::upload_form(
+        "mutation($file: Upload!) { importSellers(file: $file) { userErrors { code } } }",
+        "sellers.csv",
+        vec![b'a'; bytes],
+    );
     app.client
         .post(format!("{}/graphql", app.address))
         .multipart(form)

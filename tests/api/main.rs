@@ -32,6 +32,7 @@ mod readiness;
 mod schema;
 mod seed;
 mod sellers;
+mod session_actions;
 mod sessions;
 mod shutdown;
 mod stats;

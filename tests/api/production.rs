@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::{
     binary::Dermaga,
-    helpers::{JWT_SECRET, spawn_app, spawn_app_with},
+    helpers::{JWT_SECRET, TestApp, spawn_app, spawn_app_with},
 };
 
 #[test]
@@ -28,15 +28,19 @@ fn demo_mode_is_refused_in_production() {
     assert!(stderr.contains("APP_ENV=production"), "{stderr}");
 }
 
-#[tokio::test]
-async fn graphiql_is_not_served_in_production() {
-    let app = spawn_app().await;
-    let response = app
-        .client
+/// `GET /graphql` with no query: where GraphiQL is served when it is.
+async fn graphiql_page(app: &TestApp) -> reqwest::Response {
+    app.client
         .get(format!("{}/graphql", app.address))
         .send()
         .await
-        .unwrap();
+        .expect("the server answers")
+}
+
+#[tokio::test]
+async fn graphiql_is_not_served_in_production() {
+    let app = spawn_app().await;
+    let response = graphiql_page(&app).await;
 
     assert_eq!(response.status(), 404);
     let body: Value = response.json().await.unwrap();
@@ -49,18 +53,13 @@ async fn graphiql_is_not_served_in_production() {
 #[tokio::test]
 async fn graphiql_is_served_in_production_when_enabled() {
     let app = spawn_app_with(&[("GRAPHIQL", "true")]).await;
-    let response = app
-        .client
-        .get(format!("{}/graphql", app.address))
-        .send()
-        .await
-        .unwrap();
+    let response = graphiql_page(&app).await;
 
     assert_eq!(response.status(), 200);
     assert!(response.text().await.unwrap().contains("graphiql"));
 }
 
-async fn misspelled_field_error(app: &crate::helpers::TestApp) -> String {
+async fn misspelled_field_error(app: &TestApp) -> String {
     let body = app.graphql("{ seler { id } }", json!({}), None).await;
     body["errors"][0]["message"]
         .as_str()

@@ -4,39 +4,23 @@
 use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
-use serde_json::json;
 
 use crate::helpers::*;
-
-const ME: &str = "{ me { email } }";
 
 /// A server on the in-process cache, even when the suite runs with `REDIS_URL`.
 async fn in_process_app() -> TestApp {
     spawn_app_with(&[("REDIS_URL", "")]).await
 }
 
-async fn logout(app: &TestApp, session: &Session) {
-    let body = app
-        .graphql(
-            "mutation { logout(input: {}) { revoked } }",
-            json!({}),
-            Some(&session.access_token),
-        )
-        .await;
-    assert_eq!(body["data"]["logout"]["revoked"], true, "{body}");
-}
-
 #[tokio::test]
 async fn a_logged_out_token_is_refused_by_a_restarted_server_on_the_in_process_cache() {
     let app = in_process_app().await;
     let session = app.admin().await;
-    logout(&app, &session).await;
+    app.logout(&session).await;
 
     // A new process on the same database: its in-process cache knows nothing of the logout.
     let restarted = app.spawn_replica().await;
-    let me = restarted
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = restarted.me(&session.access_token).await;
 
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
 }
@@ -45,22 +29,10 @@ async fn a_logged_out_token_is_refused_by_a_restarted_server_on_the_in_process_c
 async fn a_disabled_logins_token_is_refused_by_a_restarted_server_on_the_in_process_cache() {
     let app = in_process_app().await;
     let tenant = app.tenant("restart-disabled").await;
-    let body = app
-        .graphql(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } } }",
-            json!({ "id": tenant.staff_user_id }),
-            Some(&tenant.admin.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setUserActive"]["user"]["isActive"], false,
-        "{body}"
-    );
+    app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
 
     let restarted = app.spawn_replica().await;
-    let me = restarted
-        .graphql(ME, json!({}), Some(&tenant.staff.access_token))
-        .await;
+    let me = restarted.me(&tenant.staff.access_token).await;
 
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
 }
@@ -71,9 +43,7 @@ async fn a_live_session_keeps_working_on_a_restarted_server() {
     let session = app.admin().await;
 
     let restarted = app.spawn_replica().await;
-    let me = restarted
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = restarted.me(&session.access_token).await;
 
     assert_eq!(me["data"]["me"]["email"], ADMIN_EMAIL, "{me}");
 }
@@ -82,9 +52,7 @@ async fn a_live_session_keeps_working_on_a_restarted_server() {
 async fn a_revocation_the_cache_never_heard_of_takes_effect_within_the_check_interval() {
     let app = spawn_app_with(&[("SESSION_CHECK_SECONDS", "1")]).await;
     let session = app.admin().await;
-    let me = app
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = app.me(&session.access_token).await;
     assert_eq!(me["data"]["me"]["email"], ADMIN_EMAIL, "{me}");
 
     // As when the revoking replica could not reach the cache: only the database knows.
@@ -93,9 +61,7 @@ async fn a_revocation_the_cache_never_heard_of_takes_effect_within_the_check_int
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1_200)).await;
-    let me = app
-        .graphql(ME, json!({}), Some(&session.access_token))
-        .await;
+    let me = app.me(&session.access_token).await;
 
     assert_eq!(error_code(&me), "UNAUTHENTICATED", "{me}");
 }

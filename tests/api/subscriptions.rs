@@ -14,15 +14,11 @@ use crate::{
 
 const LISTINGS: &str = "subscription { listingStatusChanged { id status } }";
 
-async fn logout(app: &TestApp, session: &Session) {
-    let body = app
-        .graphql(
-            "mutation { logout(input: {}) { revoked } }",
-            json!({}),
-            Some(&session.access_token),
-        )
-        .await;
-    assert_eq!(body["data"]["logout"]["revoked"], true, "{body}");
+/// A signed-in socket of `session` with one `listingStatusChanged` subscription, "1".
+async fn listening(app: &TestApp, session: &Session) -> WsClient {
+    let mut socket = WsClient::signed_in(app, &session.access_token).await;
+    socket.subscribe("1", LISTINGS, json!({})).await;
+    socket
 }
 
 /// A tenant whose aggregator enabled a channel, with one product ready to publish.
@@ -44,10 +40,9 @@ fn with_fast_worker(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str
 async fn a_socket_closes_with_4403_soon_after_its_session_logs_out() {
     let app = spawn_app().await;
     let tenant = app.tenant("ws-logout").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
-    logout(&app, &tenant.staff).await;
+    app.logout(&tenant.staff).await;
 
     // Sooner than SESSION_CHECK_SECONDS (5): the revocation event closes it.
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
@@ -59,10 +54,9 @@ async fn a_socket_closes_with_4403_after_a_logout_on_another_replica() {
     let app = spawn_app().await;
     let replica = app.spawn_replica().await;
     let tenant = app.tenant("ws-replica-logout").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
-    logout(&replica, &tenant.staff).await;
+    replica.logout(&tenant.staff).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
     assert_eq!(code, 4403, "{reason}");
@@ -72,21 +66,9 @@ async fn a_socket_closes_with_4403_after_a_logout_on_another_replica() {
 async fn a_socket_closes_with_4403_when_its_login_is_disabled() {
     let app = spawn_app().await;
     let tenant = app.tenant("ws-disabled").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
-    let body = app
-        .graphql(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) {
-                user { isActive } userErrors { code } } }",
-            json!({ "id": tenant.staff_user_id }),
-            Some(&tenant.admin.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setUserActive"]["user"]["isActive"], false,
-        "{body}"
-    );
+    app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(3)).await;
     assert_eq!(code, 4403, "{reason}");
@@ -96,8 +78,7 @@ async fn a_socket_closes_with_4403_when_its_login_is_disabled() {
 async fn a_socket_closes_with_4403_when_its_access_token_expires() {
     let app = spawn_app_with(&[("ACCESS_TOKEN_TTL_SECONDS", "2")]).await;
     let admin = app.admin().await;
-    let mut socket = WsClient::signed_in(&app, &admin.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &admin).await;
 
     let (code, reason) = socket.close_frame(Duration::from_secs(5)).await;
 
@@ -109,7 +90,7 @@ async fn a_socket_closes_with_4403_when_its_access_token_expires() {
 async fn a_token_of_an_ended_session_cannot_open_a_socket() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    logout(&app, &admin).await;
+    app.logout(&admin).await;
 
     let (_, answer) = WsClient::sign_in(&app, &admin.access_token).await;
 
@@ -258,8 +239,7 @@ async fn a_change_on_another_replica_reaches_a_subscriber_within_a_second() {
     let app = spawn_app_with(FAST_WORKER).await;
     let replica = app.spawn_replica().await;
     let (tenant, channel, product) = publishable(&app, &partner, "prompt").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let listing = publish_on(&replica, &tenant, &product, &channel).await;
@@ -280,8 +260,7 @@ async fn a_subscriber_hears_of_changes_after_the_listener_lost_its_connection() 
         return;
     }
     let (tenant, channel, product) = publishable(&app, &partner, "relisten").await;
-    let mut socket = WsClient::signed_in(&app, &tenant.staff.access_token).await;
-    socket.subscribe("1", LISTINGS, json!({})).await;
+    let mut socket = listening(&app, &tenant.staff).await;
 
     use sea_orm::{ConnectionTrait, Statement};
     let cut = app

@@ -26,6 +26,35 @@ async fn connect(app: &TestApp) -> TcpStream {
         .expect("the server accepts")
 }
 
+/// A `POST /graphql` head with `headers` (each without its line end), up to its blank line.
+fn post_graphql_head(headers: &[&str], content_length: usize) -> String {
+    let headers: String = headers
+        .iter()
+        .map(|header| format!("{header}\r\n"))
+        .collect();
+    format!(
+        "POST /graphql HTTP/1.1\r\nhost: dermaga\r\n{headers}content-length: {content_length}\r\n\r\n"
+    )
+}
+
+/// Asks for `/healthz` on a kept-alive connection and checks the answer is `200`.
+async fn healthz_answers(stream: &mut TcpStream) {
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nhost: dermaga\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = [0u8; 512];
+    let read = stream.read(&mut answer).await.unwrap();
+    assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+}
+
+/// The server answered `408` with code `REQUEST_TIMEOUT`, and closed within 5 s.
+fn assert_timed_out(answer: &str, took: Duration) {
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
 /// Everything the server sends until it closes the connection (at most 10 s), and how long
 /// that took.
 async fn read_until_closed(stream: &mut TcpStream) -> (String, Duration) {
@@ -48,22 +77,17 @@ async fn a_json_body_that_stops_halfway_gets_408_and_the_connection_closes() {
     let app = impatient_app().await;
     let mut stream = connect(&app).await;
     let body = r#"{"query": "{ categories { slug } }"}"#;
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nhost: dermaga\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
-    );
+    let head = post_graphql_head(&["content-type: application/json"], body.len());
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&body.as_bytes()[..10]).await.unwrap();
 
     let (answer, took) = read_until_closed(&mut stream).await;
 
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
+    assert_timed_out(&answer, took);
     assert!(
         answer.to_ascii_lowercase().contains("connection: close"),
         "{answer}"
     );
-    assert!(took < Duration::from_secs(5), "took {took:?}");
 }
 
 #[tokio::test]
@@ -78,18 +102,16 @@ async fn an_upload_that_stops_halfway_gets_408_and_the_connection_closes() {
          business_name,phone\r\n"
     );
     // Promises a file of 100 KB and sends the first line only.
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nhost: dermaga\r\ncontent-type: multipart/form-data; boundary=b\r\ncontent-length: {}\r\n\r\n",
-        body.len() + 100_000
+    let head = post_graphql_head(
+        &["content-type: multipart/form-data; boundary=b"],
+        body.len() + 100_000,
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(body.as_bytes()).await.unwrap();
 
     let (answer, took) = read_until_closed(&mut stream).await;
 
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_timed_out(&answer, took);
 }
 
 #[tokio::test]
@@ -103,22 +125,14 @@ async fn a_request_head_that_never_ends_gets_408_and_the_connection_closes() {
 
     let (answer, took) = read_until_closed(&mut stream).await;
 
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_timed_out(&answer, took);
 }
 
 #[tokio::test]
 async fn a_later_request_head_on_a_kept_alive_connection_that_never_ends_gets_408() {
     let app = impatient_app().await;
     let mut stream = connect(&app).await;
-    stream
-        .write_all(b"GET /healthz HTTP/1.1\r\nhost: dermaga\r\n\r\n")
-        .await
-        .unwrap();
-    let mut first = [0u8; 512];
-    let read = stream.read(&mut first).await.unwrap();
-    assert!(first[..read].starts_with(b"HTTP/1.1 200"));
+    healthz_answers(&mut stream).await;
     // Well past the first request: only a deadline on every head ends this one.
     tokio::time::sleep(Duration::from_millis(1_500)).await;
     stream
@@ -128,9 +142,7 @@ async fn a_later_request_head_on_a_kept_alive_connection_that_never_ends_gets_40
 
     let (answer, took) = read_until_closed(&mut stream).await;
 
-    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
-    assert!(answer.contains("\"code\":\"REQUEST_TIMEOUT\""), "{answer}");
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert_timed_out(&answer, took);
 }
 
 #[tokio::test]
@@ -138,13 +150,7 @@ async fn a_kept_alive_connection_serves_request_after_request() {
     let app = impatient_app().await;
     let mut stream = connect(&app).await;
     for _ in 0..3 {
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nhost: dermaga\r\n\r\n")
-            .await
-            .unwrap();
-        let mut answer = [0u8; 512];
-        let read = stream.read(&mut answer).await.unwrap();
-        assert!(answer[..read].starts_with(b"HTTP/1.1 200"));
+        healthz_answers(&mut stream).await;
         tokio::time::sleep(Duration::from_millis(600)).await;
     }
 }
@@ -154,9 +160,9 @@ async fn a_body_sent_in_pieces_within_the_deadline_is_served() {
     let app = spawn_app_with(&[("HTTP_BODY_TIMEOUT_SECONDS", "3")]).await;
     let mut stream = connect(&app).await;
     let body = r#"{"query": "{ categories { slug } }"}"#;
-    let head = format!(
-        "POST /graphql HTTP/1.1\r\nhost: dermaga\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-        body.len()
+    let head = post_graphql_head(
+        &["connection: close", "content-type: application/json"],
+        body.len(),
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     for piece in body.as_bytes().chunks(12) {

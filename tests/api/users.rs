@@ -86,17 +86,7 @@ async fn a_seller_login_needs_a_seller() {
 async fn a_disabled_login_can_no_longer_log_in_and_its_sessions_end() {
     let app = spawn_app().await;
     let tenant = app.tenant("medan").await;
-    let body = app
-        .graphql(
-            "mutation($id: ID!) { setUserActive(id: $id, active: false) { user { isActive } userErrors { code } } }",
-            json!({ "id": tenant.staff_user_id }),
-            Some(&tenant.admin.access_token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setUserActive"]["user"]["isActive"], false,
-        "{body}"
-    );
+    app.disable_user(&tenant.admin, &tenant.staff_user_id).await;
     let login = app.login_raw("staff@medan.test", PASSWORD).await;
     assert_eq!(
         user_error_codes(&login["data"]["login"]),

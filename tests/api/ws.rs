@@ -55,8 +55,22 @@ impl WsClient {
     /// [`WsClient::sign_in`], asserting the server acknowledged.
     pub async fn signed_in(app: &TestApp, access_token: &str) -> Self {
         let (client, answer) = Self::sign_in(app, access_token).await;
+        client.acknowledged(answer)
+    }
+
+    /// Connects and sends `connection_init` without a token, asserting the server
+    /// acknowledged: an anonymous caller.
+    pub async fn anonymous(app: &TestApp) -> Self {
+        let mut client = Self::connect(app).await;
+        client.send(json!({ "type": "connection_init" })).await;
+        let answer = client.next(Duration::from_secs(10)).await;
+        client.acknowledged(answer)
+    }
+
+    /// `self`, when `answer` is a plain `connection_ack`.
+    fn acknowledged(self, answer: Incoming) -> Self {
         match answer {
-            Incoming::Message(message) if message["type"] == "connection_ack" => client,
+            Incoming::Message(message) if message == json!({ "type": "connection_ack" }) => self,
             other => panic!("expected connection_ack, got {other:?}"),
         }
     }

@@ -10,19 +10,22 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use ipnet::{Ipv4Net, Ipv6Net};
+use ipnet::{IpNet, Ipv4Net, Ipv6Net};
 
-const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> Ipv4Net {
-    Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix)
+const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u8) -> IpNet {
+    IpNet::V4(Ipv4Net::new_assert(Ipv4Addr::new(a, b, c, d), prefix))
 }
 
-const fn v6(segments: [u16; 8], prefix: u8) -> Ipv6Net {
+const fn v6(segments: [u16; 8], prefix: u8) -> IpNet {
     let [a, b, c, d, e, f, g, h] = segments;
-    Ipv6Net::new_assert(Ipv6Addr::new(a, b, c, d, e, f, g, h), prefix)
+    IpNet::V6(Ipv6Net::new_assert(
+        Ipv6Addr::new(a, b, c, d, e, f, g, h),
+        prefix,
+    ))
 }
 
 /// IANA IPv4 Special-Purpose Address Registry, with multicast and the reserved block.
-const SPECIAL_V4: &[(Ipv4Net, &str)] = &[
+const SPECIAL_V4: &[(IpNet, &str)] = &[
     (v4(0, 0, 0, 0, 8), "this network"),
     (v4(10, 0, 0, 0, 8), "private use"),
     (
@@ -52,7 +55,7 @@ const SPECIAL_V4: &[(Ipv4Net, &str)] = &[
 /// IANA IPv6 Special-Purpose Address Registry, with site-local and multicast. The ranges
 /// outside 2000::/3 are refused by [`GLOBAL_UNICAST`] already; they are listed so that this
 /// table can be read against the registry.
-const SPECIAL_V6: &[(Ipv6Net, &str)] = &[
+const SPECIAL_V6: &[(IpNet, &str)] = &[
     (v6([0, 0, 0, 0, 0, 0, 0, 1], 128), "loopback"),
     (v6([0, 0, 0, 0, 0, 0, 0, 0], 128), "unspecified"),
     (
@@ -102,7 +105,7 @@ const SPECIAL_V6: &[(Ipv6Net, &str)] = &[
 ];
 
 /// Global unicast: the only IPv6 space IANA allocates to networks on the internet.
-const GLOBAL_UNICAST: Ipv6Net = v6([0x2000, 0, 0, 0, 0, 0, 0, 0], 3);
+const GLOBAL_UNICAST: IpNet = v6([0x2000, 0, 0, 0, 0, 0, 0, 0], 3);
 
 /// Whether `ip` is a public address, fit to connect to on a partner's word.
 pub fn is_public_ip(ip: IpAddr) -> bool {
@@ -112,28 +115,22 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
 /// The special purpose of `ip` (why it is not public), if it has one.
 pub fn special_purpose(ip: IpAddr) -> Option<&'static str> {
     match ip {
-        IpAddr::V4(ip) => special_v4(ip),
-        IpAddr::V6(ip) => match ip.to_ipv4_mapped() {
+        IpAddr::V4(_) => purpose_in(SPECIAL_V4, ip),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             // The socket connects to the embedded IPv4 address.
-            Some(mapped) => special_v4(mapped),
-            None => special_v6(ip),
+            Some(mapped) => purpose_in(SPECIAL_V4, IpAddr::V4(mapped)),
+            None => purpose_in(SPECIAL_V6, ip)
+                .or_else(|| (!GLOBAL_UNICAST.contains(&ip)).then_some("not global unicast")),
         },
     }
 }
 
-fn special_v4(ip: Ipv4Addr) -> Option<&'static str> {
-    SPECIAL_V4
+/// The purpose of the first range of `table` that holds `ip`.
+fn purpose_in(table: &[(IpNet, &'static str)], ip: IpAddr) -> Option<&'static str> {
+    table
         .iter()
         .find(|(range, _)| range.contains(&ip))
         .map(|(_, purpose)| *purpose)
-}
-
-fn special_v6(ip: Ipv6Addr) -> Option<&'static str> {
-    SPECIAL_V6
-        .iter()
-        .find(|(range, _)| range.contains(&ip))
-        .map(|(_, purpose)| *purpose)
-        .or_else(|| (!GLOBAL_UNICAST.contains(&ip)).then_some("not global unicast"))
 }
 
 #[cfg(test)]
@@ -147,22 +144,22 @@ mod tests {
         )
     }
 
-    #[test]
-    fn every_special_purpose_ipv4_range_is_refused_at_both_ends() {
-        for (range, purpose) in SPECIAL_V4 {
+    fn assert_refused_at_both_ends(table: &[(IpNet, &str)]) {
+        for (range, purpose) in table {
             for ip in [range.network(), range.broadcast()] {
-                assert!(!is_public_ip(IpAddr::V4(ip)), "{ip} ({purpose})");
+                assert!(!is_public_ip(ip), "{ip} ({purpose})");
             }
         }
     }
 
     #[test]
+    fn every_special_purpose_ipv4_range_is_refused_at_both_ends() {
+        assert_refused_at_both_ends(SPECIAL_V4);
+    }
+
+    #[test]
     fn every_special_purpose_ipv6_range_is_refused_at_both_ends() {
-        for (range, purpose) in SPECIAL_V6 {
-            for ip in [range.network(), range.broadcast()] {
-                assert!(!is_public_ip(IpAddr::V6(ip)), "{ip} ({purpose})");
-            }
-        }
+        assert_refused_at_both_ends(SPECIAL_V6);
     }
 
     #[test]

@@ -131,6 +131,15 @@ fn user<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a crate::auth::AuthUse
     Ok(caller(ctx)?.user()?)
 }
 
+/// The value of type `T` a transport put in the request's data (`Request::data`), if any:
+/// extensions read it before the request's context exists.
+fn request_data<T: std::any::Any + Send + Sync>(request: &async_graphql::Request) -> Option<&T> {
+    request
+        .data
+        .get(&std::any::TypeId::of::<T>())
+        .and_then(|data| data.downcast_ref::<T>())
+}
+
 /// Shorthand for resolvers: a service error becomes a GraphQL error with its code.
 fn gql<T>(result: Result<T, AppError>) -> async_graphql::Result<T> {
     result.map_err(Into::into)

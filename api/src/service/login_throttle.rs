@@ -149,6 +149,13 @@ mod tests {
         Attempt::admit(cache, policy, "sari@example.id", client).await
     }
 
+    /// `times` failed attempts from `client`, each admitted.
+    async fn fail(cache: &Cache, policy: &LoginThrottle, client: &str, times: usize) {
+        for _ in 0..times {
+            attempt(cache, policy, client).await.unwrap().failed().await;
+        }
+    }
+
     fn retry_after(result: AppResult<Attempt<'_>>) -> u64 {
         match result {
             Err(AppError::RateLimited { retry_after }) => retry_after.as_secs(),
@@ -161,19 +168,16 @@ mod tests {
     fn waits_double_from_one_second_up_to_the_cap() {
         let cache = Cache::memory("t:");
         let policy = policy();
+        let two_free = || Counter {
+            failures: String::new(),
+            slot: String::new(),
+            free_failures: 2,
+        };
         let attempt = Attempt {
             cache: &cache,
             policy: &policy,
-            pair: Counter {
-                failures: String::new(),
-                slot: String::new(),
-                free_failures: 2,
-            },
-            address: Counter {
-                failures: String::new(),
-                slot: String::new(),
-                free_failures: 2,
-            },
+            pair: two_free(),
+            address: two_free(),
         };
         let waits: Vec<Option<u64>> = (0..8)
             .map(|failures| {
@@ -201,13 +205,7 @@ mod tests {
     async fn the_free_failures_pass_then_the_next_attempt_waits() {
         let cache = Cache::memory("t:");
         let policy = policy();
-        for _ in 0..2 {
-            attempt(&cache, &policy, "10.0.0.1")
-                .await
-                .unwrap()
-                .failed()
-                .await;
-        }
+        fail(&cache, &policy, "10.0.0.1", 2).await;
         assert_eq!(retry_after(attempt(&cache, &policy, "10.0.0.1").await), 1);
     }
 
@@ -215,13 +213,7 @@ mod tests {
     async fn another_address_is_not_slowed_by_the_first_ones_failures() {
         let cache = Cache::memory("t:");
         let policy = policy();
-        for _ in 0..2 {
-            attempt(&cache, &policy, "10.0.0.1")
-                .await
-                .unwrap()
-                .failed()
-                .await;
-        }
+        fail(&cache, &policy, "10.0.0.1", 2).await;
         assert!(attempt(&cache, &policy, "10.0.0.2").await.is_ok());
     }
 
@@ -229,13 +221,7 @@ mod tests {
     async fn parallel_attempts_cannot_share_one_slot() {
         let cache = Cache::memory("t:");
         let policy = policy();
-        for _ in 0..2 {
-            attempt(&cache, &policy, "10.0.0.1")
-                .await
-                .unwrap()
-                .failed()
-                .await;
-        }
+        fail(&cache, &policy, "10.0.0.1", 2).await;
         tokio::time::sleep(Duration::from_millis(1_100)).await;
         let first = attempt(&cache, &policy, "10.0.0.1").await;
         let second = attempt(&cache, &policy, "10.0.0.1").await;
@@ -247,21 +233,13 @@ mod tests {
     async fn a_success_forgets_the_pairs_failures() {
         let cache = Cache::memory("t:");
         let policy = policy();
-        attempt(&cache, &policy, "10.0.0.1")
-            .await
-            .unwrap()
-            .failed()
-            .await;
+        fail(&cache, &policy, "10.0.0.1", 1).await;
         attempt(&cache, &policy, "10.0.0.1")
             .await
             .unwrap()
             .succeeded()
             .await;
-        attempt(&cache, &policy, "10.0.0.1")
-            .await
-            .unwrap()
-            .failed()
-            .await;
+        fail(&cache, &policy, "10.0.0.1", 1).await;
         assert!(attempt(&cache, &policy, "10.0.0.1").await.is_ok());
     }
 

@@ -14,7 +14,9 @@
 
 use chrono::Utc;
 use entity::refresh_tokens;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, sea_query::IntoCondition,
+};
 
 use crate::{
     auth::{AuthUser, JwtKeys},
@@ -126,18 +128,16 @@ pub async fn revoke_family(
     user_id: i64,
     family_id: &str,
 ) -> AppResult<()> {
-    refresh_tokens::Entity::update_many()
-        .col_expr(
-            refresh_tokens::Column::RevokedAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(refresh_tokens::Column::FamilyId.eq(family_id))
-        .filter(refresh_tokens::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    events::notify(db, &[Event::SessionsRevoked { user_id }]).await?;
-    remember_ended(cache, settings, family_id).await;
-    Ok(())
+    let revoked = refresh_tokens::Column::FamilyId.eq(family_id);
+    revoke(
+        db,
+        cache,
+        settings,
+        user_id,
+        revoked,
+        &[family_id.to_owned()],
+    )
+    .await
 }
 
 /// Revokes every session of a user (a login being disabled).
@@ -156,18 +156,32 @@ pub async fn revoke_user_sessions(
         .into_tuple()
         .all(db)
         .await?;
+    let revoked = refresh_tokens::Column::UserId.eq(user_id);
+    revoke(db, cache, settings, user_id, revoked, &families).await
+}
+
+/// Revokes the refresh tokens matching `revoked` that stand, tells the open sockets of user
+/// `user_id`, and remembers `families` as ended in the cache.
+async fn revoke(
+    db: &impl ConnectionTrait,
+    cache: &Cache,
+    settings: &SessionSettings,
+    user_id: i64,
+    revoked: impl IntoCondition,
+    families: &[String],
+) -> AppResult<()> {
     refresh_tokens::Entity::update_many()
         .col_expr(
             refresh_tokens::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(Utc::now()),
         )
-        .filter(refresh_tokens::Column::UserId.eq(user_id))
+        .filter(revoked)
         .filter(refresh_tokens::Column::RevokedAt.is_null())
         .exec(db)
         .await?;
     events::notify(db, &[Event::SessionsRevoked { user_id }]).await?;
     for family in families {
-        remember_ended(cache, settings, &family).await;
+        remember_ended(cache, settings, family).await;
     }
     Ok(())
 }

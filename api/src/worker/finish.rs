@@ -12,8 +12,8 @@ use entity::{
 };
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, SqlErr, sea_query::Expr,
 };
 
 use super::deliver::Outcome;
@@ -200,26 +200,11 @@ async fn retry_later(
     error: &str,
     delay: Duration,
 ) -> AppResult<()> {
-    let now = Utc::now();
-    let run_at = now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
-    let requeue = statement(
-        db.get_database_backend(),
-        "UPDATE outbox_jobs SET status = 'PENDING', run_at = ?, locked_until = NULL, \
-         last_error = ?, updated_at = ? \
-         WHERE id = ? AND attempts = ? AND status = 'IN_FLIGHT' \
-         AND NOT EXISTS (SELECT 1 FROM outbox_jobs p WHERE p.listing_id = ? AND p.status = 'PENDING')",
-        vec![
-            run_at.into(),
-            error.to_owned().into(),
-            now.into(),
-            job.id.into(),
-            job.attempts.into(),
-            job.listing_id.into(),
-        ],
-    );
-    // A snapshot queued concurrently makes the requeue break the one-pending-job rule.
-    let requeued =
-        matches!(db.execute_raw(requeue).await, Ok(result) if result.rows_affected() == 1);
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::seconds(60));
+    // A snapshot queued concurrently keeps the job from going back: it is superseded.
+    let requeued = requeue(db, job, delay, job.attempts, Some(error))
+        .await
+        .unwrap_or(false);
     if !requeued {
         close_job(db, job, OutboxStatus::Superseded, Some(error)).await?;
     }
@@ -235,17 +220,36 @@ pub async fn release(
     job: &outbox_jobs::Model,
     sent: bool,
 ) -> AppResult<()> {
-    let now = Utc::now();
     let attempts = if sent { job.attempts } else { job.attempts - 1 };
+    if requeue(db, job, chrono::Duration::zero(), attempts, None).await? {
+        return Ok(());
+    }
+    close_job(db, job, OutboxStatus::Superseded, None).await?;
+    Ok(())
+}
+
+/// Makes a claimed job PENDING again, due after `delay`, with `attempts` counted and
+/// `last_error` recorded (when given), unless a newer snapshot of its listing is already
+/// waiting: a listing has one pending job at most. Whether the job went back; not when a
+/// snapshot queued concurrently took the pending place first (a unique-key violation).
+async fn requeue(
+    db: &DatabaseConnection,
+    job: &outbox_jobs::Model,
+    delay: chrono::Duration,
+    attempts: i32,
+    last_error: Option<&str>,
+) -> Result<bool, DbErr> {
+    let now = Utc::now();
     let requeue = statement(
         db.get_database_backend(),
         "UPDATE outbox_jobs SET status = 'PENDING', run_at = ?, locked_until = NULL, \
-         attempts = ?, updated_at = ? \
+         attempts = ?, last_error = COALESCE(?, last_error), updated_at = ? \
          WHERE id = ? AND attempts = ? AND status = 'IN_FLIGHT' \
          AND NOT EXISTS (SELECT 1 FROM outbox_jobs p WHERE p.listing_id = ? AND p.status = 'PENDING')",
         vec![
-            now.into(),
+            (now + delay).into(),
             attempts.into(),
+            last_error.map(str::to_owned).into(),
             now.into(),
             job.id.into(),
             job.attempts.into(),
@@ -253,18 +257,12 @@ pub async fn release(
         ],
     );
     match db.execute_raw(requeue).await {
-        Ok(result) if result.rows_affected() == 1 => return Ok(()),
-        Ok(_) => {}
-        // A snapshot queued concurrently took the one pending place first.
-        Err(err)
-            if matches!(
-                err.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) => {}
-        Err(err) => return Err(err.into()),
+        Ok(result) => Ok(result.rows_affected() == 1),
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Ok(false)
+        }
+        Err(err) => Err(err),
     }
-    close_job(db, job, OutboxStatus::Superseded, None).await?;
-    Ok(())
 }
 
 async fn listing_update(

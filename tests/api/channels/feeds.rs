@@ -57,6 +57,15 @@ async fn get(app: &TestApp, path: &str) -> reqwest::Response {
         .unwrap()
 }
 
+/// The rows of the CSV feed at `path`, its header left out.
+async fn csv_rows(app: &TestApp, path: &str) -> Vec<csv::StringRecord> {
+    let text = get(app, path).await.text().await.unwrap();
+    csv::Reader::from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect()
+}
+
 #[tokio::test]
 async fn the_csv_feed_parses_and_lists_exactly_the_live_listings() {
     let app = quiet_app().await;
@@ -118,17 +127,12 @@ async fn titles_that_a_spreadsheet_would_run_as_formulas_are_served_as_text() {
     ];
     let setup = feed_of(&app, "formulas", &titles, titles.len()).await;
 
-    let text = get(
+    let rows = csv_rows(
         &app,
         &format!("/feeds/feedy/formulas.csv?token={}", setup.token),
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
 
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let served: Vec<&str> = rows.iter().map(|row| &row[1]).collect();
     let expected: Vec<String> = titles.iter().map(|title| format!("'{title}")).collect();
     assert_eq!(served, expected);
@@ -317,19 +321,12 @@ async fn a_feed_longer_than_a_page_is_streamed_whole() {
         "more than one page: {live_on_channel}"
     );
 
-    let text = get(
+    let rows = csv_rows(
         &app,
         &format!("/feeds/{}/{slug}.csv?token={token}", channel.code),
     )
-    .await
-    .text()
-    .await
-    .unwrap();
+    .await;
 
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let ids: std::collections::HashSet<String> = reader
-        .records()
-        .map(|row| row.unwrap()[0].to_owned())
-        .collect();
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|row| &row[0]).collect();
     assert_eq!(ids.len() as i64, expected);
 }

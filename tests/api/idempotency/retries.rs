@@ -188,18 +188,11 @@ async fn an_upload_retried_with_its_key_queues_one_job() {
     let tenant = app.tenant("semarang").await;
     let (csv, _) = crate::imports::seller_file(20);
     let send = || {
-        let operations = json!({
-            "query": "mutation($file: Upload!) { importSellers(file: $file) { job { id } } }",
-            "variables": { "file": null },
-        });
-        let file = reqwest::multipart::Part::bytes(csv.clone().into_bytes())
-            .file_name("sellers.csv")
-            .mime_str("text/csv")
-            .unwrap();
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", r#"{ "0": ["variables.file"] }"#)
-            .part("0", file);
+        let form = crate::imports::upload_form(
+            "mutation($file: Upload!) { importSellers(file: $file) { job { id } } }",
+            "sellers.csv",
+            csv.clone().into_bytes(),
+        );
         app.client
             .post(format!("{}/graphql", app.address))
             .bearer_auth(&tenant.staff.access_token)

@@ -1,14 +1,10 @@
 //! A job that keeps failing is not retried forever: after `IMPORT_MAX_ATTEMPTS` claims without
 //! progress it is FAILED with an error the dashboard shows.
 
-use std::time::Duration;
-
-use api::worker::{ImportRunner, ImportWake};
 use entity::{enums::ImportStatus, import_jobs};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbBackend, Set};
-use tokio_util::sync::CancellationToken;
 
-use super::{durability::the_job, import, seller_file, upload, wait_for_job};
+use super::{finish_with_a_runner, import, seller_file, start_import, the_job};
 use crate::helpers::{TestApp, count, spawn_app_with};
 
 /// Makes every insert into `sellers` fail, as a database that refuses the batch would.
@@ -63,18 +59,7 @@ async fn a_job_whose_runners_died_too_often_is_failed_when_claimed_again() {
     .await;
     let tenant = app.tenant("semarang").await;
     let (csv, _) = seller_file(20);
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = start_import(&app, &tenant.staff, "importSellers", csv.as_bytes()).await;
     // What two runners killed before their first batch leave behind.
     import_jobs::ActiveModel {
         id: Set(the_job(&app).await.id),
@@ -87,15 +72,8 @@ async fn a_job_whose_runners_died_too_often_is_failed_when_claimed_again() {
     .update(&app.db)
     .await
     .unwrap();
-    let stop = CancellationToken::new();
-    let mut settings = app.settings.imports.clone();
-    settings.poll_interval = Duration::from_millis(50);
-    let cache = api::cache::Cache::memory("test-attempts:");
 
-    let _runner = ImportRunner::new(app.db.clone(), cache, settings, ImportWake::default())
-        .spawn(stop.clone());
-    let job = wait_for_job(&app, &tenant.staff, &id).await;
-    stop.cancel();
+    let job = finish_with_a_runner(&app, &tenant.staff, &id).await;
 
     assert_eq!(job["status"], "FAILED", "{job}");
     let error = job["error"].as_str().unwrap_or_default();

@@ -1,18 +1,20 @@
 //! Imports outlive their runner: the file is stored with the job, a runner killed or stopped
 //! mid-job leaves it to another, which carries on after the last committed batch.
 
-use std::{
-    process::{Child, Command, Stdio},
-    time::Duration,
-};
+use std::time::Duration;
 
-use api::worker::{ImportRunner, ImportWake};
-use entity::{enums::ImportStatus, import_files, import_jobs};
+use entity::{enums::ImportStatus, import_files};
 use sea_orm::EntityTrait;
 use tokio_util::sync::CancellationToken;
 
-use super::{import, products::a_category, rejected_lines, seller_file, upload, wait_for_job};
-use crate::helpers::{TestApp, count, spawn_app, spawn_app_with, test_vars};
+use super::{
+    finish_with_a_runner, import, products::a_category, rejected_lines, runner, seller_file,
+    start_import, the_job, upload, wait_for_job,
+};
+use crate::{
+    binary::Dermaga,
+    helpers::{TestApp, count, spawn_app, spawn_app_with},
+};
 
 /// The test servers' own runners stay off: the runner under test is the only one.
 const NO_RUNNER: (&str, &str) = ("IMPORT_WORKER_ENABLED", "false");
@@ -22,66 +24,28 @@ const QUICK_RUNNER: [(&str, &str); 2] = [
     ("IMPORT_LEASE_SECONDS", "2"),
 ];
 
-/// The one import job of the test's database.
-pub async fn the_job(app: &TestApp) -> import_jobs::Model {
-    import_jobs::Entity::find()
-        .one(&app.db)
-        .await
-        .expect("the job table reads")
-        .expect("a job")
-}
-
-/// Waits until the job has committed at least one batch, and returns it.
-async fn first_batch_committed(app: &TestApp) -> import_jobs::Model {
+/// Waits until the job has committed at least one batch.
+async fn first_batch_committed(app: &TestApp) {
     for _ in 0..6_000 {
-        let job = the_job(app).await;
-        if job.processed_rows > 0 {
-            return job;
+        if the_job(app).await.processed_rows > 0 {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     panic!("no batch was committed within 30 seconds");
 }
 
-/// The `dermaga` binary on the test's database; killed (SIGKILL) when dropped.
-struct Dermaga(Child);
-
-impl Dermaga {
-    fn start(app: &TestApp, command: Option<&str>) -> Self {
-        let mut process = Command::new(env!("CARGO_BIN_EXE_dermaga"));
-        process
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .envs(test_vars(&app.database_url, &QUICK_RUNNER))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(command) = command {
-            process.arg(command);
-        }
-        Self(process.spawn().expect("the dermaga binary starts"))
-    }
-
-    fn kill(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for Dermaga {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-fn runner(app: &TestApp) -> ImportRunner {
-    let mut settings = app.settings.imports.clone();
-    settings.poll_interval = Duration::from_millis(50);
-    ImportRunner::new(
-        app.db.clone(),
-        api::cache::Cache::memory(format!("test-runner:{}:", uuid::Uuid::new_v4().simple())),
-        settings,
-        ImportWake::default(),
-    )
+/// Lets a [`runner`] of the test's own start the job, stops it once a batch has committed, and
+/// waits until it has given the job back.
+async fn stop_a_runner_after_its_first_batch(app: &TestApp) {
+    let stop = CancellationToken::new();
+    let first = runner(app).spawn(stop.clone());
+    first_batch_committed(app).await;
+    stop.cancel();
+    tokio::time::timeout(Duration::from_secs(30), first)
+        .await
+        .expect("the runner stops within a batch")
+        .unwrap();
 }
 
 #[tokio::test]
@@ -131,19 +95,8 @@ async fn a_server_killed_mid_import_leaves_the_job_to_a_worker_which_finishes_it
     let tenant = app.tenant("semarang").await;
     let (csv, bad_lines) = seller_file(20_000);
     let before = count(&app.db, "sellers").await;
-    let mut server = Dermaga::start(&app, None);
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let mut server = Dermaga::start(&app, &[], &QUICK_RUNNER);
+    let id = start_import(&app, &tenant.staff, "importSellers", csv.as_bytes()).await;
 
     first_batch_committed(&app).await;
     server.kill();
@@ -163,7 +116,7 @@ async fn a_server_killed_mid_import_leaves_the_job_to_a_worker_which_finishes_it
         before + i64::from(left.created_count),
         "the committed rows are the counted ones"
     );
-    let _worker = Dermaga::start(&app, Some("worker"));
+    let _worker = Dermaga::start(&app, &["worker"], &QUICK_RUNNER);
     let job = wait_for_job(&app, &tenant.staff, &id).await;
 
     assert_eq!(job["status"], "SUCCEEDED", "{job}");
@@ -193,27 +146,9 @@ async fn a_stopped_runner_gives_its_job_back_after_a_whole_batch_and_the_next_on
     let app = spawn_app_with(&[NO_RUNNER]).await;
     let tenant = app.tenant("semarang").await;
     let csv = product_file(&a_category(&app).await, 2_500);
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importProducts",
-        "p.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importProducts"]["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let stop = CancellationToken::new();
-    let first = runner(&app).spawn(stop.clone());
+    let id = start_import(&app, &tenant.staff, "importProducts", csv.as_bytes()).await;
 
-    first_batch_committed(&app).await;
-    stop.cancel();
-    tokio::time::timeout(Duration::from_secs(30), first)
-        .await
-        .expect("the runner stops within a batch")
-        .unwrap();
+    stop_a_runner_after_its_first_batch(&app).await;
     let given_back = the_job(&app).await;
     assert!(given_back.processed_rows < 5_000, "{given_back:?}");
     assert_eq!(given_back.lease_owner, None, "no lease is left behind");
@@ -222,10 +157,7 @@ async fn a_stopped_runner_gives_its_job_back_after_a_whole_batch_and_the_next_on
         count(&app.db, "product_variants").await,
         i64::from(given_back.created_count)
     );
-    let next = CancellationToken::new();
-    let _second = runner(&app).spawn(next.clone());
-    let job = wait_for_job(&app, &tenant.staff, &id).await;
-    next.cancel();
+    let job = finish_with_a_runner(&app, &tenant.staff, &id).await;
 
     assert_eq!(job["status"], "SUCCEEDED", "{job}");
     assert_eq!(job["createdCount"], 5_000);
@@ -240,17 +172,9 @@ async fn another_aggregator_cannot_see_a_queued_job() {
     let semarang = app.tenant("semarang").await;
     let madiun = app.tenant("madiun").await;
     let (csv, _) = seller_file(10);
-    let body = upload(
-        &app,
-        &semarang.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"].as_str().unwrap();
+    let id = start_import(&app, &semarang.staff, "importSellers", csv.as_bytes()).await;
 
-    let read = super::job(&app, &madiun.admin, id).await;
+    let read = super::job(&app, &madiun.admin, &id).await;
     let listed = app
         .graphql(
             "{ importJobs { totalCount } }",
@@ -284,32 +208,14 @@ async fn a_line_matching_a_seller_an_earlier_batch_updated_is_rejected_after_a_r
     csv.push_str(
         "Toko Lain,Pak Budi,0813-9999-8888,9129999999999,CRAFTS,MICRO,Jawa Tengah,Semarang,,,,\n",
     );
-    let body = upload(
-        &app,
-        &tenant.staff,
-        "importSellers",
-        "s.csv",
-        csv.as_bytes(),
-    )
-    .await;
-    let id = body["data"]["importSellers"]["job"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let stop = CancellationToken::new();
-    let first = runner(&app).spawn(stop.clone());
-    first_batch_committed(&app).await;
-    stop.cancel();
-    first.await.unwrap();
+    let id = start_import(&app, &tenant.staff, "importSellers", csv.as_bytes()).await;
+    stop_a_runner_after_its_first_batch(&app).await;
     assert!(
         the_job(&app).await.processed_rows < 10_002,
         "stopped too late"
     );
 
-    let next = CancellationToken::new();
-    let _second = runner(&app).spawn(next.clone());
-    let job = wait_for_job(&app, &tenant.staff, &id).await;
-    next.cancel();
+    let job = finish_with_a_runner(&app, &tenant.staff, &id).await;
 
     let last = job["rejectedRows"]
         .as_array()

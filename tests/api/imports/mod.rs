@@ -10,7 +10,11 @@ mod subscription;
 
 use std::time::Duration;
 
+use api::worker::{ImportRunner, ImportWake};
+use entity::import_jobs;
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
 
 use crate::helpers::{Session, TestApp};
 
@@ -21,6 +25,19 @@ pub const JOB_FIELDS: &str = "id kind status fileName totalRows processedRows cr
                           updatedCount rejectedCount rejectedRows { line field message } error \
                           createdAt startedAt finishedAt";
 
+/// A GraphQL multipart request body: `query` with `csv`, named `name`, as `$file`.
+pub fn upload_form(query: &str, name: &str, csv: Vec<u8>) -> reqwest::multipart::Form {
+    let operations = json!({ "query": query, "variables": { "file": null } });
+    let file = reqwest::multipart::Part::bytes(csv)
+        .file_name(name.to_owned())
+        .mime_str("text/csv")
+        .expect("a valid mime type");
+    reqwest::multipart::Form::new()
+        .text("operations", operations.to_string())
+        .text("map", r#"{ "0": ["variables.file"] }"#)
+        .part("0", file)
+}
+
 /// Sends `importSellers` or `importProducts` as a GraphQL multipart request.
 pub async fn upload(
     app: &TestApp,
@@ -29,25 +46,14 @@ pub async fn upload(
     name: &str,
     csv: &[u8],
 ) -> Value {
-    let operations = json!({
-        "query": format!(
-            "mutation($file: Upload!) {{ {mutation}(file: $file) {{
-                job {{ {JOB_FIELDS} }} userErrors {{ field message code }} }} }}"
-        ),
-        "variables": { "file": null },
-    });
-    let file = reqwest::multipart::Part::bytes(csv.to_vec())
-        .file_name(name.to_owned())
-        .mime_str("text/csv")
-        .expect("a valid mime type");
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", r#"{ "0": ["variables.file"] }"#)
-        .part("0", file);
+    let query = format!(
+        "mutation($file: Upload!) {{ {mutation}(file: $file) {{
+            job {{ {JOB_FIELDS} }} userErrors {{ field message code }} }} }}"
+    );
     app.client
         .post(format!("{}/graphql", app.address))
         .bearer_auth(&token.access_token)
-        .multipart(form)
+        .multipart(upload_form(&query, name, csv.to_vec()))
         .send()
         .await
         .expect("the server answers")
@@ -56,12 +62,20 @@ pub async fn upload(
         .expect("a JSON body")
 }
 
-/// Uploads a file that must be accepted and waits for its job to finish.
-pub async fn import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> Value {
+/// Uploads a file that must be accepted and returns the id of its QUEUED job.
+pub async fn start_import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> String {
     let body = upload(app, token, mutation, "import.csv", csv).await;
     let job = &body["data"][mutation]["job"];
     assert_eq!(job["status"], "QUEUED", "{body}");
-    let id = job["id"].as_str().expect("a job id").to_owned();
+    job["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no job: {body}"))
+        .to_owned()
+}
+
+/// Uploads a file that must be accepted and waits for its job to finish.
+pub async fn import(app: &TestApp, token: &Session, mutation: &str, csv: &[u8]) -> Value {
+    let id = start_import(app, token, mutation, csv).await;
     wait_for_job(app, token, &id).await
 }
 
@@ -88,6 +102,36 @@ pub async fn wait_for_job(app: &TestApp, token: &Session, id: &str) -> Value {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("import job {id} did not finish within a minute");
+}
+
+/// The one import job of the test's database.
+pub async fn the_job(app: &TestApp) -> import_jobs::Model {
+    import_jobs::Entity::find()
+        .one(&app.db)
+        .await
+        .expect("the job table reads")
+        .expect("a job")
+}
+
+/// An import runner of the test's own on its database, polling every 50 ms.
+pub fn runner(app: &TestApp) -> ImportRunner {
+    let mut settings = app.settings.imports.clone();
+    settings.poll_interval = Duration::from_millis(50);
+    ImportRunner::new(
+        app.db.clone(),
+        api::cache::Cache::memory(format!("test-runner:{}:", uuid::Uuid::new_v4().simple())),
+        settings,
+        ImportWake::default(),
+    )
+}
+
+/// Lets a [`runner`] of the test's own take job `id` and waits for it to finish.
+pub async fn finish_with_a_runner(app: &TestApp, token: &Session, id: &str) -> Value {
+    let stop = CancellationToken::new();
+    let _runner = runner(app).spawn(stop.clone());
+    let job = wait_for_job(app, token, id).await;
+    stop.cancel();
+    job
 }
 
 pub fn seller_row(i: usize) -> String {

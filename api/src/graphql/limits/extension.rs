@@ -6,12 +6,9 @@
 //! done (a persisted query has its text only then) it parses the text once, measures the
 //! document and hands it on parsed, so async-graphql validates only what was measured.
 
-use std::{
-    any::TypeId,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicUsize, Ordering},
-    },
+use std::sync::{
+    Arc, Mutex,
+    atomic::{AtomicUsize, Ordering},
 };
 
 use async_graphql::{
@@ -23,7 +20,10 @@ use async_graphql::{
 use super::{Refusal, check_document, check_text};
 use crate::{
     config::QueryLimits,
-    graphql::cost::{self, RateBudget},
+    graphql::{
+        cost::{self, RateBudget},
+        request_data,
+    },
 };
 
 /// Request data: the cost of the operation, measured before validation.
@@ -87,11 +87,7 @@ impl Extension for PerRequest {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let budget = request
-            .data
-            .get(&TypeId::of::<RateBudget>())
-            .and_then(|budget| budget.downcast_ref::<RateBudget>())
-            .copied();
+        let budget = request_data::<RateBudget>(&request).copied();
         if let Ok(mut slot) = self.budget.lock() {
             *slot = budget;
         }
