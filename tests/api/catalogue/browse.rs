@@ -202,7 +202,7 @@ async fn filters_narrow_the_catalogue() {
     }
 
     // A parent category includes its sub-categories.
-    let food = super::category_id(&app, "makanan-minuman").await;
+    let food = crate::helpers::category_id(&app, "makanan-minuman").await;
     let body = products(&app, json!({ "filter": { "categoryId": food } })).await;
     let mut got = titles(&body);
     got.sort();

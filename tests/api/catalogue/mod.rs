@@ -9,7 +9,7 @@ mod sync;
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Session, Tenant, TestApp};
+use crate::helpers::{Tenant, TestApp, category_id};
 
 pub const PRODUCTS: &str =
     "query($first: Int, $after: String, $filter: ProductFilter, $sort: ProductSort) {
@@ -65,31 +65,6 @@ impl<'a> Spec<'a> {
     }
 }
 
-fn token(session: &Session) -> Option<&str> {
-    Some(session.access_token.as_str())
-}
-
-/// The global id of a seeded category.
-pub async fn category_id(app: &TestApp, slug: &str) -> String {
-    let body = app
-        .graphql(
-            "{ categories { id slug children { id slug } } }",
-            json!({}),
-            None,
-        )
-        .await;
-    body["data"]["categories"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no categories: {body}"))
-        .iter()
-        .flat_map(|root| {
-            std::iter::once(root).chain(root["children"].as_array().into_iter().flatten())
-        })
-        .find(|category| category["slug"] == slug)
-        .map(|category| category["id"].as_str().unwrap().to_owned())
-        .unwrap_or_else(|| panic!("no category {slug}: {body}"))
-}
-
 /// Creates a product for `seller_id` and returns its global id.
 pub async fn create(app: &TestApp, tenant: &Tenant, seller_id: &str, spec: Spec<'_>) -> String {
     let sku_base = uuid::Uuid::new_v4().simple().to_string();
@@ -119,7 +94,7 @@ pub async fn create(app: &TestApp, tenant: &Tenant, seller_id: &str, spec: Spec<
             "mutation($input: CreateProductInput!) { createProduct(input: $input) {
                 product { id } userErrors { field message code } } }",
             json!({ "input": input }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     body["data"]["createProduct"]["product"]["id"]
@@ -135,7 +110,7 @@ pub async fn archive(app: &TestApp, tenant: &Tenant, id: &str) {
             "mutation($input: ArchiveProductInput!) { archiveProduct(input: $input) {
                 product { id } userErrors { code } } }",
             json!({ "input": { "id": id } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(
@@ -166,7 +141,7 @@ pub async fn suspend_seller(app: &TestApp, tenant: &Tenant, seller_id: &str) {
             "mutation($input: SellerStatusInput!) { suspendSeller(input: $input) {
                 seller { id } userErrors { code } } }",
             json!({ "input": { "id": seller_id, "reason": "test" } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(
@@ -181,7 +156,7 @@ pub async fn retitle(app: &TestApp, tenant: &Tenant, id: &str, title: &str) {
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { version } }",
             json!({ "id": id }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     let version = current["data"]["managedProduct"]["version"]
@@ -192,7 +167,7 @@ pub async fn retitle(app: &TestApp, tenant: &Tenant, id: &str, title: &str) {
             "mutation($input: UpdateProductInput!) { updateProduct(input: $input) {
                 product { id } userErrors { field message code } } }",
             json!({ "input": { "id": id, "expectedVersion": version, "title": title } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(

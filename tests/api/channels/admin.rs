@@ -24,7 +24,7 @@ async fn the_signing_secret_is_shown_once_and_never_again() {
         .graphql(
             "{ channels { id code name kind webhookUrl isActive rules { minPrice } } }",
             json!({}),
-            token(&admin),
+            admin.token(),
         )
         .await;
     assert_eq!(
@@ -86,7 +86,7 @@ async fn only_platform_admins_register_channels() {
             "mutation($input: RegisterChannelInput!) { registerChannel(input: $input) {
                 channel { id } } }",
             json!({ "input": { "code": "x", "name": "X", "kind": "EXPO" } }),
-            token(&tenant.admin),
+            tenant.admin.token(),
         )
         .await;
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
@@ -110,7 +110,7 @@ async fn stock_is_allocated_by_share_or_by_buffer_not_both() {
             "mutation($input: EnableChannelInput!) { enableChannel(input: $input) {
                 feedToken userErrors { field code } } }",
             json!({ "input": { "channelId": channel, "stockSharePercent": 50, "stockBuffer": 2 } }),
-            token(&tenant.admin),
+            tenant.admin.token(),
         )
         .await;
     assert_eq!(
@@ -153,7 +153,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
         (REACTIVATE, json!({ "id": channel })),
         (ROTATE, json!({ "id": channel })),
     ] {
-        let body = app.graphql(query, vars, token(&tenant.admin)).await;
+        let body = app.graphql(query, vars, tenant.admin.token()).await;
         assert!(body["errors"].is_array(), "{body}");
         assert!(!body.to_string().contains("whsec_"), "{body}");
     }
@@ -168,7 +168,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
             .graphql(
                 UPDATE,
                 json!({ "input": { "id": channel, "webhookUrl": url } }),
-                token(&admin),
+                admin.token(),
             )
             .await;
         assert_eq!(
@@ -182,7 +182,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
             UPDATE,
             json!({ "input": { "id": channel, "name": "Toko Baru",
                 "webhookUrl": "https://q.example.com/hook", "rules": { "minPrice": 5000 } } }),
-            token(&admin),
+            admin.token(),
         )
         .await;
     let updated = &body["data"]["updateChannel"]["channel"];
@@ -192,7 +192,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
 
     // A new secret, shown once.
     let body = app
-        .graphql(ROTATE, json!({ "id": channel }), token(&admin))
+        .graphql(ROTATE, json!({ "id": channel }), admin.token())
         .await;
     let rotated = body["data"]["rotateChannelSecret"]["signingSecret"]
         .as_str()
@@ -207,14 +207,14 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
     };
     assert_eq!(get(csv.clone()).await, 200);
     let body = app
-        .graphql(DEACTIVATE, json!({ "id": channel }), token(&admin))
+        .graphql(DEACTIVATE, json!({ "id": channel }), admin.token())
         .await;
     assert_eq!(
         body["data"]["deactivateChannel"]["channel"]["isActive"], false,
         "{body}"
     );
     let again = app
-        .graphql(DEACTIVATE, json!({ "id": channel }), token(&admin))
+        .graphql(DEACTIVATE, json!({ "id": channel }), admin.token())
         .await;
     assert_eq!(
         user_error_codes(&again["data"]["deactivateChannel"]),
@@ -226,7 +226,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
             "mutation($input: EnableChannelInput!) { enableChannel(input: $input) {
                 feedToken userErrors { message code } } }",
             json!({ "input": { "channelId": channel } }),
-            token(&tenant.admin),
+            tenant.admin.token(),
         )
         .await;
     let message = body["data"]["enableChannel"]["userErrors"][0]["message"]
@@ -249,7 +249,7 @@ async fn a_platform_admin_updates_deactivates_reactivates_and_rotates_a_channel(
     );
 
     let body = app
-        .graphql(REACTIVATE, json!({ "id": channel }), token(&admin))
+        .graphql(REACTIVATE, json!({ "id": channel }), admin.token())
         .await;
     assert_eq!(
         body["data"]["reactivateChannel"]["channel"]["isActive"], true,

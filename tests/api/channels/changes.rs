@@ -54,7 +54,7 @@ async fn price_and_image_changes_queue_the_new_snapshot() {
                 product { id } userErrors { code } } }",
             json!({ "input": { "productId": product, "images": [
                 { "url": "https://cdn.example.com/keripik.jpg", "altText": "Keripik" } ] } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(
@@ -98,7 +98,7 @@ async fn set_price(app: &TestApp, tenant: &Tenant, product: &str, price: &str) {
             "mutation($input: UpdateProductVariantInput!) { updateProductVariant(input: $input) {
                 variant { id } userErrors { code } } }",
             json!({ "input": { "id": variant, "price": price } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(

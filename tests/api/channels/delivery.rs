@@ -33,7 +33,7 @@ async fn deliveries(app: &TestApp, session: &Session, listing: &str) -> Vec<Valu
             "query($id: ID!) { listingDeliveries(listingId: $id, first: 50) { totalCount
                 edges { node { attemptedAt productVersion attempt httpStatus durationMs outcome error } } } }",
             json!({ "id": listing }),
-            token(session),
+            session.token(),
         )
         .await;
     body["data"]["listingDeliveries"]["edges"]
@@ -112,7 +112,7 @@ async fn a_client_error_is_rejected_without_retry_until_retry_listing() {
             "mutation($input: RetryListingInput!) { retryListing(input: $input) {
                 listing { status } userErrors { code } } }",
             json!({ "input": { "listingId": listing_id } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -133,7 +133,7 @@ async fn retry_listing_refuses_a_listing_that_is_not_failed() {
             "mutation($input: RetryListingInput!) { retryListing(input: $input) {
                 listing { status } userErrors { code } } }",
             json!({ "input": { "listingId": listing_id } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -246,7 +246,7 @@ async fn rapid_successive_changes_arrive_in_order_and_coalesced() {
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { version } }",
             json!({ "id": product }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await["data"]["managedProduct"]["version"]
         .as_i64()
@@ -275,7 +275,7 @@ async fn the_product_shows_its_listings() {
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { channelListings { id status channel { code } } } }",
             json!({ "id": product }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     let listings = &body["data"]["managedProduct"]["channelListings"];
@@ -286,7 +286,7 @@ async fn the_product_shows_its_listings() {
         .graphql(
             "{ dashboardStats { listingsByChannel { channelCode status count } } }",
             json!({}),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(stats.to_string().contains("\"LIVE\""), "{stats}");
@@ -303,7 +303,7 @@ async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
             "mutation($input: UnpublishProductInput!) { unpublishProduct(input: $input) {
                 listings { status } userErrors { code } } }",
             json!({ "input": { "productId": product } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -320,7 +320,7 @@ async fn unpublishing_sends_a_withdrawal_and_the_listing_stays_unpublished() {
         .graphql(
             "query($id: ID!) { node(id: $id) { ... on ChannelListing { id status } } }",
             json!({ "id": listing_id }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(node["data"]["node"]["status"], "UNPUBLISHED", "{node}");
@@ -389,7 +389,7 @@ async fn an_archived_product_ends_unpublished_with_its_history() {
             "mutation($input: ArchiveProductInput!) { archiveProduct(input: $input) {
                 product { status } userErrors { code } } }",
             json!({ "input": { "id": product } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -418,7 +418,7 @@ async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated(
         .graphql(
             SUSPEND,
             json!({ "id": tenant.seller_id }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -435,7 +435,7 @@ async fn a_suspended_seller_is_unpublished_and_comes_back_live_when_reactivated(
         .graphql(
             REACTIVATE,
             json!({ "id": tenant.seller_id }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -457,7 +457,7 @@ async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
     let app = delivering_app(&[]).await;
     let (tenant, product, listing_id, _) = live(&app, &partner, "paused").await;
     let channel = app
-        .graphql("{ channels { id } }", json!({}), token(&tenant.admin))
+        .graphql("{ channels { id } }", json!({}), tenant.admin.token())
         .await["data"]["channels"][0]["id"]
         .as_str()
         .unwrap()
@@ -467,7 +467,7 @@ async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
         .graphql(
             "mutation($id: ID!) { deactivateChannel(input: { id: $id }) { channel { isActive } } }",
             json!({ "id": channel }),
-            token(&admin),
+            admin.token(),
         )
         .await;
     assert_eq!(
@@ -486,7 +486,7 @@ async fn a_deactivated_channel_holds_its_deliveries_until_reactivated() {
     app.graphql(
         "mutation($id: ID!) { reactivateChannel(input: { id: $id }) { channel { isActive } } }",
         json!({ "id": channel }),
-        token(&admin),
+        admin.token(),
     )
     .await;
     wait_for_received(&partner, 2, "the waiting push never went out").await;

@@ -199,7 +199,7 @@ async fn a_feed_needs_its_own_token() {
     let setup = feed_setup(&app, "owner").await;
     let other = app.tenant("intruder").await;
     let channel = app
-        .graphql("{ channels { id code } }", json!({}), token(&other.admin))
+        .graphql("{ channels { id code } }", json!({}), other.admin.token())
         .await["data"]["channels"][0]["id"]
         .as_str()
         .unwrap()

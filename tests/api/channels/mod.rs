@@ -47,10 +47,6 @@ pub async fn quiet_app() -> TestApp {
     spawn_app_with(FAST_WORKER).await
 }
 
-fn token(session: &Session) -> Option<&str> {
-    Some(session.access_token.as_str())
-}
-
 /// Registers a channel as the platform admin; returns its raw payload.
 pub async fn register_channel_raw(app: &TestApp, code: &str, url: &str, rules: Value) -> Value {
     let admin = app.admin().await;
@@ -61,7 +57,7 @@ pub async fn register_channel_raw(app: &TestApp, code: &str, url: &str, rules: V
             json!({ "input": {
                 "code": code, "name": format!("Channel {code}"), "kind": "MARKETPLACE",
                 "webhookUrl": url, "rules": rules } }),
-            token(&admin),
+            admin.token(),
         )
         .await;
     body["data"]["registerChannel"].clone()
@@ -99,7 +95,7 @@ pub async fn enable_channel(
                 enabled { channel { code } stockSharePercent stockBuffer } feedToken
                 userErrors { field message code } } }",
             json!({ "input": input }),
-            token(&tenant.admin),
+            tenant.admin.token(),
         )
         .await;
     body["data"]["enableChannel"]["feedToken"]
@@ -129,7 +125,7 @@ pub async fn publish(app: &TestApp, session: &Session, product_id: &str, channel
             "mutation($input: PublishProductInput!) { publishProduct(input: $input) {
                 listings { id status } userErrors { field message code } } }",
             json!({ "input": { "productId": product_id, "channels": channels } }),
-            token(session),
+            session.token(),
         )
         .await;
     body["data"]["publishProduct"].clone()
@@ -161,7 +157,7 @@ pub const LISTING: &str = "query($id: ID!) { channelListing(id: $id) {
 
 pub async fn listing(app: &TestApp, session: &Session, id: &str) -> Value {
     let body = app
-        .graphql(LISTING, json!({ "id": id }), token(session))
+        .graphql(LISTING, json!({ "id": id }), session.token())
         .await;
     body["data"]["channelListing"].clone()
 }
@@ -221,7 +217,7 @@ pub async fn first_variant(app: &TestApp, tenant: &Tenant, product_id: &str) -> 
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { variants { id } } }",
             json!({ "id": product_id }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     current["data"]["managedProduct"]["variants"][0]["id"]
@@ -238,7 +234,7 @@ pub async fn set_stock(app: &TestApp, tenant: &Tenant, product_id: &str, stock: 
             "mutation($input: SetVariantStockInput!) { setVariantStock(input: $input) {
                 variant { id } userErrors { code } } }",
             json!({ "input": { "variantId": variant, "stock": stock } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert!(

@@ -108,7 +108,7 @@ async fn a_product_that_keeps_the_rules_is_published_and_queued() {
         json!({ "minPrice": 1000, "allowedCategories": ["makanan-minuman"], "categoryMappingRequired": true }),
     )
     .await;
-    let category = crate::catalogue::category_id(&app, "keripik-camilan").await;
+    let category = crate::helpers::category_id(&app, "keripik-camilan").await;
     enable_channel(
         &app,
         &tenant,
@@ -123,7 +123,7 @@ async fn a_product_that_keeps_the_rules_is_published_and_queued() {
             "{ enabledChannels { channel { code } stockSharePercent stockBuffer
                 categoryMappings { categoryId channelCategoryId } } }",
             json!({}),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     let enabled = &enabled["data"]["enabledChannels"][0];
@@ -178,7 +178,7 @@ async fn successive_changes_coalesce_into_one_pending_push_with_the_newest_snaps
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { version } }",
             json!({ "id": product }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await["data"]["managedProduct"]["version"]
         .as_i64()
@@ -225,7 +225,7 @@ async fn a_rolled_back_change_queues_nothing() {
             "mutation($input: AdjustVariantStockInput!) { adjustVariantStock(input: $input) {
                 variant { id } userErrors { code } } }",
             json!({ "input": { "variantId": variant, "delta": -1000 } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -266,7 +266,7 @@ async fn an_unpublished_listing_is_withdrawn_once_and_then_left_alone() {
             "mutation($input: UnpublishProductInput!) { unpublishProduct(input: $input) {
                 listings { id status } userErrors { code } } }",
             json!({ "input": { "productId": product } }),
-            token(&tenant.staff),
+            tenant.staff.token(),
         )
         .await;
     assert_eq!(
@@ -297,19 +297,19 @@ async fn another_aggregator_cannot_touch_the_listings() {
         .graphql(
             "mutation($input: PublishProductInput!) { publishProduct(input: $input) { listings { id } } }",
             json!({ "input": { "productId": product, "channels": [{ "channelId": channel }] } }),
-            token(&tenant_b.staff),
+            tenant_b.staff.token(),
         )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
     let body = app
-        .graphql(LISTING, json!({ "id": listing_id }), token(&tenant_b.staff))
+        .graphql(LISTING, json!({ "id": listing_id }), tenant_b.staff.token())
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
     let body = app
         .graphql(
             "mutation($input: RetryListingInput!) { retryListing(input: $input) { listing { id } } }",
             json!({ "input": { "listingId": listing_id } }),
-            token(&tenant_b.staff),
+            tenant_b.staff.token(),
         )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
@@ -317,7 +317,7 @@ async fn another_aggregator_cannot_touch_the_listings() {
         .graphql(
             "query($id: ID!) { listingDeliveries(listingId: $id) { totalCount } }",
             json!({ "id": listing_id }),
-            token(&tenant_b.staff),
+            tenant_b.staff.token(),
         )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");
@@ -325,7 +325,7 @@ async fn another_aggregator_cannot_touch_the_listings() {
         .graphql(
             "{ channelListings { totalCount } }",
             json!({}),
-            token(&tenant_b.staff),
+            tenant_b.staff.token(),
         )
         .await;
     assert_eq!(body["data"]["channelListings"]["totalCount"], 0, "{body}");
@@ -333,7 +333,7 @@ async fn another_aggregator_cannot_touch_the_listings() {
         .graphql(
             "mutation($input: UnpublishProductInput!) { unpublishProduct(input: $input) { listings { id } } }",
             json!({ "input": { "productId": product } }),
-            token(&tenant_b.staff),
+            tenant_b.staff.token(),
         )
         .await;
     assert_eq!(error_code(&body), "NOT_FOUND", "{body}");

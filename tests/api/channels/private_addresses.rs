@@ -52,7 +52,7 @@ async fn moving_a_webhook_to_any_special_purpose_address_is_a_user_error() {
                 "mutation($input: UpdateChannelInput!) { updateChannel(input: $input) {
                     channel { webhookUrl } userErrors { field code } } }",
                 json!({ "input": { "id": channel, "webhookUrl": url } }),
-                token(&admin),
+                admin.token(),
             )
             .await;
         let payload = &body["data"]["updateChannel"];
