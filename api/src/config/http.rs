@@ -3,7 +3,13 @@
 
 use std::{net::SocketAddr, time::Duration};
 
-use super::{AppEnv, ConfigError, Env, introspection, positive_seconds};
+use ipnet::IpNet;
+
+use super::{
+    AppEnv, ConfigError,
+    env::{Env, positive_seconds},
+    graphql::introspection,
+};
 
 #[derive(Clone, Debug)]
 pub struct HttpSettings {
@@ -90,6 +96,36 @@ fn allowed_origins(raw: Option<&str>) -> Result<Vec<String>, ConfigError> {
 /// deliveries finish before it releases what is left.
 pub(super) fn shutdown_grace(env: &Env) -> Result<Duration, ConfigError> {
     positive_seconds(env, "SHUTDOWN_GRACE_SECONDS", 20.0)
+}
+
+/// `TRUSTED_PROXIES=10.0.0.0/8,192.168.1.7`: CIDRs or single addresses, comma-separated.
+pub(super) fn trusted_proxies(env: &Env) -> Result<Vec<IpNet>, ConfigError> {
+    if env.get("TRUST_FORWARDED_FOR").is_some() {
+        return Err(ConfigError(
+            "TRUST_FORWARDED_FOR is no longer read: list the addresses of your reverse proxies in \
+             TRUSTED_PROXIES (CIDRs, e.g. TRUSTED_PROXIES=10.0.0.0/8) and unset it"
+                .into(),
+        ));
+    }
+    let Some(raw) = env.get("TRUSTED_PROXIES") else {
+        return Ok(Vec::new());
+    };
+    raw.split(',')
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .map(|entry| {
+            entry
+                .parse::<IpNet>()
+                .or_else(|_| entry.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map(|net| net.trunc())
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "TRUSTED_PROXIES has an invalid entry '{entry}': expected CIDRs or \
+                         addresses separated by commas, e.g. 10.0.0.0/8,192.168.1.7"
+                    ))
+                })
+        })
+        .collect()
 }
 
 #[cfg(test)]
