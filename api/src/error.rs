@@ -1,8 +1,8 @@
-//! The one error type of the service layer and its one conversion into GraphQL errors.
+//! The one error type of the service layer. Its one conversion into GraphQL errors is the
+//! transport's (`graphql::errors`).
 
 use std::time::Duration;
 
-use async_graphql::ErrorExtensions;
 use sea_orm::{DbErr, SqlErr};
 
 /// A problem with one input field, returned to the client as a `userErrors` entry.
@@ -15,7 +15,7 @@ pub struct FieldError {
 }
 
 /// Stable machine-readable codes of `userErrors`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FieldErrorCode {
     Blank,
     TooLong,
@@ -165,43 +165,8 @@ pub fn current_request_id() -> String {
         .unwrap_or_else(|_| "none".to_owned())
 }
 
-impl From<AppError> for async_graphql::Error {
-    fn from(error: AppError) -> Self {
-        let code = error.code();
-        let request_id = current_request_id();
-        let message = match &error {
-            AppError::Db(_) | AppError::Cache(_) | AppError::Internal(_) => {
-                tracing::error!(request_id, error = ?anyhow_chain(&error), "internal error");
-                format!("internal error (request id {request_id})")
-            }
-            other => other.to_string(),
-        };
-        async_graphql::Error::new(message).extend_with(|_, ext| {
-            ext.set("code", code);
-            match &error {
-                AppError::RateLimited { retry_after } => {
-                    ext.set("retryAfter", retry_after.as_secs().max(1));
-                }
-                AppError::Invalid(errors) => {
-                    ext.set(
-                        "fields",
-                        errors
-                            .iter()
-                            .map(|error| error.field.join("."))
-                            .collect::<Vec<_>>(),
-                    );
-                }
-                AppError::Db(_) | AppError::Cache(_) | AppError::Internal(_) => {
-                    ext.set("requestId", request_id.clone());
-                }
-                _ => {}
-            }
-        })
-    }
-}
-
 /// The whole cause chain of an error on one line, for the log.
-fn anyhow_chain(error: &(dyn std::error::Error + 'static)) -> String {
+pub fn anyhow_chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -233,13 +198,5 @@ mod tests {
         assert!(
             !constraint.matches("UNIQUE constraint failed: sellers.aggregator_id, sellers.nib")
         );
-    }
-
-    #[test]
-    fn internal_errors_hide_their_cause() {
-        let error: async_graphql::Error =
-            AppError::Internal(anyhow::anyhow!("connection to /var/run/db failed")).into();
-        assert!(!error.message.contains("/var/run"));
-        assert!(error.message.starts_with("internal error"));
     }
 }

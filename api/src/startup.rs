@@ -58,7 +58,8 @@ impl Application {
             Some(listener) => Some(listener.local_addr()?.port()),
             None => None,
         };
-        let schema = build_schema(Some(context.clone()));
+        let responses = ResponseStore::new(context.cache.clone(), &settings.response_cache);
+        let schema = build_schema(Some((context.clone(), responses.clone())));
         let hub = SubscriptionHub {
             events: EventBus::start(&context.db),
             open: Arc::default(),
@@ -67,6 +68,7 @@ impl Application {
             listener,
             context.clone(),
             schema,
+            responses,
             hub,
             metrics_listener.is_none(),
         )?];
@@ -192,7 +194,6 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     }
     Ok(AppContext {
         db,
-        responses: ResponseStore::new(cache.clone(), &settings.response_cache),
         cache,
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),
@@ -226,6 +227,7 @@ fn serve(
     listener: TcpListener,
     context: AppContext,
     schema: DermagaSchema,
+    responses: ResponseStore,
     hub: SubscriptionHub,
     public_metrics: bool,
 ) -> anyhow::Result<Server> {
@@ -235,6 +237,7 @@ fn serve(
     let local_address = listener.local_addr()?;
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
+    let responses = web::Data::new(responses);
     let hub = web::Data::new(hub);
     let builder = Server::build();
     let draining = builder.graceful_shutdown_signal();
@@ -252,6 +255,7 @@ fn serve(
                 ))
                 .app_data(context.clone())
                 .app_data(schema.clone())
+                .app_data(responses.clone())
                 .app_data(hub.clone())
                 .app_data(web::PayloadConfig::new(1024 * 1024))
                 .app_data(web::JsonConfig::default().limit(1024 * 1024))

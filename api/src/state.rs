@@ -5,7 +5,7 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::JwtKeys, cache::Cache, config::Settings, graphql::ResponseStore, metrics::Metrics,
+    auth::JwtKeys, cache::Cache, config::Settings, metrics::Metrics, service::auth::SessionIssuer,
     worker::ImportWake,
 };
 
@@ -13,12 +13,22 @@ use crate::{
 pub struct AppContext {
     pub db: DatabaseConnection,
     pub cache: Cache,
-    /// Cached responses to anonymous queries, in the shared cache and in this replica's memory.
-    pub responses: ResponseStore,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,
     /// Counters and histograms served by `GET /metrics`.
     pub metrics: Arc<Metrics>,
     /// Wakes this server's import runner when an upload queues a job.
     pub imports: ImportWake,
+}
+
+impl AppContext {
+    /// What the session service needs of the application.
+    pub fn session_issuer(&self) -> SessionIssuer<'_> {
+        SessionIssuer {
+            db: &self.db,
+            cache: &self.cache,
+            keys: &self.jwt,
+            settings: &self.settings,
+        }
+    }
 }

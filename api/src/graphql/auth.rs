@@ -91,7 +91,13 @@ impl AuthMutation {
         let ip = ctx
             .data_opt::<ClientInfo>()
             .map_or("unknown", |client| client.ip.as_str());
-        let result = service::login(app(ctx)?, &input.email, input.password, ip).await;
+        let result = service::login(
+            &app(ctx)?.session_issuer(),
+            &input.email,
+            input.password,
+            ip,
+        )
+        .await;
         into_payload(result, |session, user_errors| SessionPayload {
             session: session.map(Into::into),
             user_errors,
@@ -104,7 +110,7 @@ impl AuthMutation {
         ctx: &Context<'_>,
         input: RefreshSessionInput,
     ) -> async_graphql::Result<SessionPayload> {
-        let result = service::refresh(app(ctx)?, &input.refresh_token).await;
+        let result = service::refresh(&app(ctx)?.session_issuer(), &input.refresh_token).await;
         into_payload(result, |session, user_errors| SessionPayload {
             session: session.map(Into::into),
             user_errors,
@@ -118,7 +124,12 @@ impl AuthMutation {
         input: LogoutInput,
     ) -> async_graphql::Result<LogoutPayload> {
         let caller = caller(ctx)?.user().ok();
-        let result = service::logout(app(ctx)?, caller, input.refresh_token.as_deref()).await;
+        let result = service::logout(
+            &app(ctx)?.session_issuer(),
+            caller,
+            input.refresh_token.as_deref(),
+        )
+        .await;
         into_payload(result, |revoked, user_errors| LogoutPayload {
             revoked: revoked.is_some(),
             user_errors,

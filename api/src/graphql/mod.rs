@@ -11,11 +11,13 @@ mod categories;
 mod channels;
 pub mod cost;
 mod enums;
+mod errors;
 mod guard;
 mod imports;
 pub mod limits;
 mod listings;
 mod loaders;
+mod money;
 mod node;
 mod onboarding;
 mod payload;
@@ -29,6 +31,7 @@ mod sellers;
 mod stats;
 pub mod subscription_quota;
 mod users;
+mod variant_mutations;
 
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
@@ -61,7 +64,7 @@ pub struct MutationRoot(
     onboarding::OnboardingMutation,
     imports::ImportMutation,
     product_mutations::ProductMutation,
-    product_variants::ProductVariantMutation,
+    variant_mutations::ProductVariantMutation,
     channels::ChannelMutation,
     listings::ListingMutation,
 );
@@ -82,14 +85,15 @@ pub struct ClientInfo {
     pub ip: String,
 }
 
-/// Builds the schema once; the shared context rides along as schema data.
-pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
+/// Builds the schema once; the shared context rides along as schema data, and the response
+/// store backs the response cache (the HTTP transport looks up in the same store).
+pub fn build_schema(app: Option<(AppContext, ResponseStore)>) -> DermagaSchema {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     );
-    if let Some(app) = app {
+    if let Some((app, responses)) = app {
         let graphql = &app.settings.graphql;
         // First: it checks the text before anything else reads it, and measures the document
         // (depth and cost included) once the persisted query has its text.
@@ -104,7 +108,7 @@ pub fn build_schema(app: Option<AppContext>) -> DermagaSchema {
             builder = builder.disable_suggestions();
         }
         builder = builder.extension(response_cache::ResponseCache::new(
-            app.responses.clone(),
+            responses,
             app.settings.response_cache.clone(),
             app.metrics.clone(),
         ));

@@ -2,7 +2,8 @@
 
 use async_graphql::SimpleObject;
 
-use crate::error::{AppResult, FieldError, FieldErrorCode};
+use super::errors::UserErrorCode;
+use crate::error::{AppResult, FieldError};
 
 /// A problem with the input of a mutation.
 #[derive(SimpleObject, Clone, Debug)]
@@ -10,7 +11,7 @@ pub struct UserError {
     /// The path to the input field, e.g. `["input", "phone"]`.
     pub field: Option<Vec<String>>,
     pub message: String,
-    pub code: FieldErrorCode,
+    pub code: UserErrorCode,
 }
 
 impl From<FieldError> for UserError {
@@ -18,7 +19,7 @@ impl From<FieldError> for UserError {
         Self {
             field: (!error.field.is_empty()).then_some(error.field),
             message: error.message,
-            code: error.code,
+            code: error.code.into(),
         }
     }
 }

@@ -11,7 +11,8 @@ use actix_web::{
         header::{self, HeaderValue},
     },
 };
-use sha2::{Digest, Sha256};
+
+use crate::graphql::response_cache::response_tag;
 
 /// Adds an ETag to a successful GraphQL response, or answers 304 when the client has it.
 pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
@@ -23,7 +24,7 @@ pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
         // Only streamed bodies fail here, and GraphQL responses are never streamed.
         return response.set_body(actix_web::body::BoxBody::new(()));
     };
-    let Some(tag) = tag_of(&bytes) else {
+    let Some(tag) = response_tag(&bytes) else {
         return response.set_body(actix_web::body::BoxBody::new(bytes));
     };
     with_tag(
@@ -48,15 +49,6 @@ pub fn with_tag(http: &HttpRequest, mut response: HttpResponse, tag: &str) -> Ht
     }
     response.headers_mut().insert(header::ETAG, tag_value);
     response
-}
-
-/// `W/"<sha-256 of data and errors, 32 hex digits>"`.
-pub fn tag_of(body: &[u8]) -> Option<String> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.as_object_mut()?.remove("extensions");
-    let digest = Sha256::digest(value.to_string().as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!("W/\"{hex}\""))
 }
 
 /// Whether `If-None-Match` names this tag (weak comparison) or is `*`.

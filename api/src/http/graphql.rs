@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, REQUEST_ID},
     graphql::{
         ClientInfo, DermagaSchema, attach_loaders, limits,
-        response_cache::{LookedUp, Lookup},
+        response_cache::{LookedUp, Lookup, ResponseStore},
     },
     service::sessions,
     state::AppContext,
@@ -28,6 +28,7 @@ use super::{
 pub async fn post(
     app: web::Data<AppContext>,
     schema: web::Data<DermagaSchema>,
+    responses: web::Data<ResponseStore>,
     http: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -39,7 +40,7 @@ pub async fn post(
         timeout: app.settings.http.body_timeout,
     };
     match body::read(&http, payload, limits).await {
-        Ok(request) => execute(app, schema, http, request, media).await,
+        Ok(request) => execute(app, schema, &responses, http, request, media).await,
         Err(error) => error.into_response(media),
     }
 }
@@ -49,6 +50,7 @@ pub async fn post(
 pub async fn get(
     app: web::Data<AppContext>,
     schema: web::Data<DermagaSchema>,
+    responses: web::Data<ResponseStore>,
     hub: web::Data<SubscriptionHub>,
     http: HttpRequest,
     payload: web::Payload,
@@ -94,7 +96,7 @@ pub async fn get(
     };
     // A persisted query is only known once resolved: the schema refuses mutations then.
     let request = request.data(crate::graphql::QueriesOnly);
-    execute(app, schema, http, request.into(), media).await
+    execute(app, schema, &responses, http, request.into(), media).await
 }
 
 fn query_string_request(
@@ -112,6 +114,7 @@ fn query_string_request(
 /// catalogue version it missed. Only queries are ever stored, so a hit is safe over GET too.
 async fn serve_cached(
     app: &AppContext,
+    responses: &ResponseStore,
     http: &HttpRequest,
     request: &async_graphql::BatchRequest,
     media: MediaType,
@@ -128,11 +131,11 @@ async fn serve_cached(
     if limits::check_text(&single.query, &app.settings.graphql.limits).is_err() {
         return Err(None);
     }
-    let Some(fingerprint) = app.responses.fingerprint(single).await else {
+    let Some(fingerprint) = responses.fingerprint(single).await else {
         return Err(None);
     };
     let started = std::time::Instant::now();
-    let hit = match app.responses.lookup(&fingerprint).await {
+    let hit = match responses.lookup(&fingerprint).await {
         Lookup::Hit(hit) => hit,
         Lookup::Miss { version } => return Err(Some(LookedUp { version })),
     };
@@ -150,6 +153,7 @@ async fn serve_cached(
 async fn execute(
     app: web::Data<AppContext>,
     schema: web::Data<DermagaSchema>,
+    responses: &ResponseStore,
     http: HttpRequest,
     request: async_graphql::BatchRequest,
     media: MediaType,
@@ -176,7 +180,7 @@ async fn execute(
             let mut request = request;
             let keyed = idempotency::keyed(&http, &mut request, &caller, &app.cache, media).await?;
             if matches!(caller, Caller::Anonymous) {
-                match serve_cached(&app, &http, &request, media, budget).await {
+                match serve_cached(&app, responses, &http, &request, media, budget).await {
                     Ok(hit) => return Err(hit),
                     Err(Some(looked_up)) => request = request.data(looked_up),
                     Err(None) => {}

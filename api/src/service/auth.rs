@@ -4,14 +4,16 @@
 use chrono::Utc;
 use entity::{enums::Role, refresh_tokens, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, sea_query::Expr,
 };
 
 use super::{login_throttle::Attempt, sessions};
 use crate::{
-    auth::{AuthUser, RefreshToken, hash_refresh_token, verify_password},
+    auth::{AuthUser, JwtKeys, RefreshToken, hash_refresh_token, verify_password},
+    cache::Cache,
+    config::Settings,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
-    state::AppContext,
 };
 
 /// What a successful login or refresh hands to the client.
@@ -22,6 +24,16 @@ pub struct Session {
     pub refresh_token: String,
     pub refresh_token_expires_at: chrono::DateTime<Utc>,
     pub user: users::Model,
+}
+
+/// What issuing, rotating and revoking sessions needs: the transport builds it from what the
+/// application shares, the service never sees the rest.
+#[derive(Clone, Copy)]
+pub struct SessionIssuer<'a> {
+    pub db: &'a DatabaseConnection,
+    pub cache: &'a Cache,
+    pub keys: &'a JwtKeys,
+    pub settings: &'a Settings,
 }
 
 /// A well-formed argon2id hash of a random password, verified when the e-mail is unknown so
@@ -41,18 +53,18 @@ pub fn auth_user(user: &users::Model, session_id: String) -> AuthUser {
 // Every argument is skipped: an e-mail address is personal data and never logged.
 #[tracing::instrument(skip_all)]
 pub async fn login(
-    ctx: &AppContext,
+    ctx: &SessionIssuer<'_>,
     email: &str,
     password: String,
     client_ip: &str,
 ) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
     let attempt =
-        Attempt::admit(&ctx.cache, &ctx.settings.login_throttle, &email, client_ip).await?;
+        Attempt::admit(ctx.cache, &ctx.settings.login_throttle, &email, client_ip).await?;
 
     let user = users::Entity::find()
         .filter(users::Column::Email.eq(&email))
-        .one(&ctx.db)
+        .one(ctx.db)
         .await?;
     let stored_hash = user
         .as_ref()
@@ -72,7 +84,7 @@ pub async fn login(
     attempt.succeeded().await;
 
     let family = uuid::Uuid::new_v4().to_string();
-    let txn = crate::db::begin_write(&ctx.db).await?;
+    let txn = crate::db::begin_write(ctx.db).await?;
     let refresh = issue_refresh_token(&txn, ctx, user.id, &family).await?;
     users::Entity::update_many()
         .col_expr(users::Column::LastLoginAt, Expr::value(Utc::now()))
@@ -87,11 +99,11 @@ pub async fn login(
 /// Exchanges a refresh token for a new pair. A token that was already exchanged means it
 /// leaked: the whole family is revoked.
 #[tracing::instrument(skip_all)]
-pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
+pub async fn refresh(ctx: &SessionIssuer<'_>, presented: &str) -> AppResult<Session> {
     let hash = hash_refresh_token(presented.trim());
     let stored = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(hash))
-        .one(&ctx.db)
+        .one(ctx.db)
         .await?
         .ok_or(AppError::InvalidToken("unknown refresh token"))?;
     if stored.revoked_at.is_some() {
@@ -111,7 +123,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
         return Err(AppError::InvalidToken("the refresh token has expired"));
     }
 
-    let txn = crate::db::begin_write(&ctx.db).await?;
+    let txn = crate::db::begin_write(ctx.db).await?;
     // The conditional update makes two concurrent refreshes with one token race safely:
     // exactly one wins, the other is treated as reuse.
     let rotated = refresh_tokens::Entity::update_many()
@@ -144,7 +156,7 @@ pub async fn refresh(ctx: &AppContext, presented: &str) -> AppResult<Session> {
 
 /// Ends the caller's session, or the one the refresh token belongs to.
 pub async fn logout(
-    ctx: &AppContext,
+    ctx: &SessionIssuer<'_>,
     caller: Option<&AuthUser>,
     refresh_token: Option<&str>,
 ) -> AppResult<()> {
@@ -155,7 +167,7 @@ pub async fn logout(
     if let Some(token) = refresh_token {
         let stored = refresh_tokens::Entity::find()
             .filter(refresh_tokens::Column::TokenHash.eq(hash_refresh_token(token.trim())))
-            .one(&ctx.db)
+            .one(ctx.db)
             .await?
             .ok_or(AppError::InvalidToken("unknown refresh token"))?;
         if caller.is_some_and(|caller| caller.user_id != stored.user_id) {
@@ -172,10 +184,10 @@ pub async fn logout(
     Ok(())
 }
 
-async fn revoke_family(ctx: &AppContext, user_id: i64, family_id: &str) -> AppResult<()> {
+async fn revoke_family(ctx: &SessionIssuer<'_>, user_id: i64, family_id: &str) -> AppResult<()> {
     sessions::revoke_family(
-        &ctx.db,
-        &ctx.cache,
+        ctx.db,
+        ctx.cache,
         &ctx.settings.sessions,
         user_id,
         family_id,
@@ -185,7 +197,7 @@ async fn revoke_family(ctx: &AppContext, user_id: i64, family_id: &str) -> AppRe
 
 async fn issue_refresh_token(
     db: &impl ConnectionTrait,
-    ctx: &AppContext,
+    ctx: &SessionIssuer<'_>,
     user_id: i64,
     family_id: &str,
 ) -> AppResult<(RefreshToken, chrono::DateTime<Utc>)> {
@@ -210,12 +222,12 @@ async fn issue_refresh_token(
 }
 
 fn session(
-    ctx: &AppContext,
+    ctx: &SessionIssuer<'_>,
     user: users::Model,
     family: String,
     (refresh, refresh_expires_at): (RefreshToken, chrono::DateTime<Utc>),
 ) -> AppResult<Session> {
-    let (access_token, exp) = ctx.jwt.issue(
+    let (access_token, exp) = ctx.keys.issue(
         &auth_user(&user, family),
         &ctx.settings.jwt.issuer,
         &ctx.settings.jwt.audience,

@@ -29,6 +29,8 @@ use async_graphql::{
 
 pub use store::{CachedResponse, Lookup, ResponseStore};
 
+use sha2::Digest;
+
 use super::{limits::QueryCost, request_data};
 use crate::{auth::Caller, config::ResponseCacheSettings, metrics::Metrics};
 
@@ -137,7 +139,7 @@ impl PerRequest {
             && response.errors.is_empty()
             && response.data != Value::Null
             && let Ok(data) = serde_json::to_string(&response.data)
-            && let Some(etag) = crate::http::etag::tag_of(format!("{{\"data\":{data}}}").as_bytes())
+            && let Some(etag) = response_tag(format!("{{\"data\":{data}}}").as_bytes())
         {
             let cached = CachedResponse::new(
                 plan.complexity,
@@ -269,4 +271,15 @@ fn cache_header(value: &'static str) -> http::HeaderMap {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-cache", http::HeaderValue::from_static(value));
     headers
+}
+
+/// The weak ETag of a response body: `W/"<sha-256 of data and errors, 32 hex digits>"`.
+/// `extensions` is left out: it reports the caller's rate budget, which changes with every
+/// request while the answer does not.
+pub fn response_tag(body: &[u8]) -> Option<String> {
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    value.as_object_mut()?.remove("extensions");
+    let digest = sha2::Sha256::digest(value.to_string().as_bytes());
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!("W/\"{hex}\""))
 }

@@ -5,8 +5,8 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-use actix_web::web::Bytes;
 use async_graphql::{Request, Variables};
+use bytes::Bytes;
 use moka::future::Cache as MokaCache;
 
 use crate::{
