@@ -9,8 +9,9 @@ use super::{
     categories::Category,
     enums::SellerSector,
     loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
+    money::Money,
     product_variants::ProductVariant,
-    products::{Money, ProductImage, ProductPriceRange},
+    products::{ProductImage, ProductPriceRange},
     relay::to_id,
 };
 use crate::error::AppError;

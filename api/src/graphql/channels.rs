@@ -10,7 +10,7 @@ use super::{
     gql,
     guard::{ADMINS, AGGREGATOR_TEAM, ANY_USER, PLATFORM_ADMIN, RoleGuard},
     payload::{UserError, into_payload},
-    relay::{parse_id, to_id},
+    relay::{input_id, to_id},
     user,
 };
 use crate::{
@@ -308,7 +308,7 @@ impl ChannelMutation {
     ) -> async_graphql::Result<ChannelPayload> {
         let (app, caller) = (app(ctx)?, user(ctx)?);
         let result = async {
-            let id = parse_id(&input.id, "Channel", "id")?;
+            let id = input_id(&input.id, "Channel", "id")?;
             service::update(
                 &app.db,
                 caller,
@@ -356,7 +356,7 @@ impl ChannelMutation {
     ) -> async_graphql::Result<RotateChannelSecretPayload> {
         let (app, caller) = (app(ctx)?, user(ctx)?);
         let result = async {
-            let id = parse_id(&input.id, "Channel", "id")?;
+            let id = input_id(&input.id, "Channel", "id")?;
             service::rotate_secret(&app.db, caller, id).await
         }
         .await;
@@ -405,7 +405,7 @@ async fn set_active(
 ) -> async_graphql::Result<ChannelPayload> {
     let (app, caller) = (app(ctx)?, user(ctx)?);
     let result = async {
-        let id = parse_id(&input.id, "Channel", "id")?;
+        let id = input_id(&input.id, "Channel", "id")?;
         service::set_active(&app.db, caller, id, active).await
     }
     .await;
@@ -417,14 +417,14 @@ async fn enable(
     caller: &crate::auth::AuthUser,
     input: EnableChannelInput,
 ) -> AppResult<service::EnabledChannel> {
-    let channel_id = parse_id(&input.channel_id, "Channel", "channelId")?;
+    let channel_id = input_id(&input.channel_id, "Channel", "channelId")?;
     let mut setup = ChannelSetup {
         stock_share_percent: input.stock_share_percent,
         stock_buffer: input.stock_buffer,
         ..ChannelSetup::default()
     };
     for mapping in input.category_mappings {
-        let category = parse_id(&mapping.category_id, "Category", "categoryId")?;
+        let category = input_id(&mapping.category_id, "Category", "categoryId")?;
         setup
             .category_map
             .insert(category, mapping.channel_category_id);

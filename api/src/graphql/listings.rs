@@ -15,9 +15,9 @@ use super::{
     gql,
     guard::{AGGREGATOR_TEAM, ANY_USER, RoleGuard},
     loaders::{CachedLoader, ChannelLoader},
+    money::Money,
     payload::{UserError, into_payload},
-    products::Money,
-    relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
+    relay::{IdConnection, IdCursor, connection, input_id, page_request, parse_id, to_id},
     subscription_quota, user,
 };
 use crate::{
@@ -188,7 +188,7 @@ fn choices(input: Vec<ChannelChoiceInput>) -> AppResult<Vec<ChannelChoice>> {
         .enumerate()
         .map(|(index, choice)| {
             let index = index.to_string();
-            let channel_id = parse_id(&choice.channel_id, "Channel", "channelId")?;
+            let channel_id = input_id(&choice.channel_id, "Channel", "channelId")?;
             let price_override = choice
                 .price_override
                 .map(|raw| {
@@ -213,7 +213,7 @@ async fn publish(
     caller: &AuthUser,
     input: PublishProductInput,
 ) -> AppResult<Vec<channel_listings::Model>> {
-    let product_id = parse_id(&input.product_id, "Product", "productId")?;
+    let product_id = input_id(&input.product_id, "Product", "productId")?;
     service::publish(db, caller, product_id, choices(input.channels)?).await
 }
 
@@ -222,12 +222,12 @@ async fn unpublish(
     caller: &AuthUser,
     input: UnpublishProductInput,
 ) -> AppResult<Vec<channel_listings::Model>> {
-    let product_id = parse_id(&input.product_id, "Product", "productId")?;
+    let product_id = input_id(&input.product_id, "Product", "productId")?;
     let channel_ids = input
         .channel_ids
         .map(|ids| {
             ids.iter()
-                .map(|id| parse_id(id, "Channel", "channelIds"))
+                .map(|id| input_id(id, "Channel", "channelIds"))
                 .collect::<AppResult<Vec<_>>>()
         })
         .transpose()?;
@@ -334,7 +334,7 @@ impl ListingMutation {
     ) -> async_graphql::Result<ListingPayload> {
         let db = &app(ctx)?.db;
         let caller = user(ctx)?;
-        let result = match parse_id(&input.listing_id, "ChannelListing", "listingId") {
+        let result = match input_id(&input.listing_id, "ChannelListing", "listingId") {
             Ok(id) => service::retry(db, caller, id).await,
             Err(error) => Err(error),
         };

@@ -2,11 +2,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject, datalo
 use chrono::{DateTime, Utc};
 
 use super::{
-    app, gql,
+    app,
     guard::{AGGREGATOR_TEAM, RoleGuard},
     loaders::OnboardingStepsLoader,
     payload::{UserError, into_payload},
-    relay::{parse_id, to_id},
+    relay::{input_id, to_id},
     user,
 };
 use crate::{domain, service::onboarding as service};
@@ -127,14 +127,11 @@ impl OnboardingMutation {
         ctx: &Context<'_>,
         input: OnboardingStepInput,
     ) -> async_graphql::Result<OnboardingStepPayload> {
-        let seller_id = gql(parse_id(&input.seller_id, "Seller", "sellerId"))?;
-        let result = service::complete_step(
-            &app(ctx)?.db,
-            user(ctx)?,
-            seller_id,
-            input.step.into(),
-            input.note,
-        )
+        let (db, caller) = (&app(ctx)?.db, user(ctx)?);
+        let result = async {
+            let seller_id = input_id(&input.seller_id, "Seller", "sellerId")?;
+            service::complete_step(db, caller, seller_id, input.step.into(), input.note).await
+        }
         .await;
         into_payload(result, |onboarding, user_errors| OnboardingStepPayload {
             onboarding: onboarding.map(Into::into),
@@ -149,14 +146,11 @@ impl OnboardingMutation {
         ctx: &Context<'_>,
         input: OnboardingStepInput,
     ) -> async_graphql::Result<OnboardingStepPayload> {
-        let seller_id = gql(parse_id(&input.seller_id, "Seller", "sellerId"))?;
-        let result = service::reopen_step(
-            &app(ctx)?.db,
-            user(ctx)?,
-            seller_id,
-            input.step.into(),
-            input.note,
-        )
+        let (db, caller) = (&app(ctx)?.db, user(ctx)?);
+        let result = async {
+            let seller_id = input_id(&input.seller_id, "Seller", "sellerId")?;
+            service::reopen_step(db, caller, seller_id, input.step.into(), input.note).await
+        }
         .await;
         into_payload(result, |onboarding, user_errors| OnboardingStepPayload {
             onboarding: onboarding.map(Into::into),

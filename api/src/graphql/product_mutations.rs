@@ -8,30 +8,17 @@ use super::{
     payload::{UserError, into_payload},
     product_variants::ProductVariantInput,
     products::{Product, ProductStatus},
-    relay::parse_id,
+    relay::input_id,
     user,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     service::{
         catalogue::ProductDetail,
         product_images as images_service,
         products::{self as service, NewProduct, ProductChanges},
     },
 };
-
-/// Decodes a global id given in a mutation's `input`; errors point at `input.<field>`.
-pub(super) fn input_id(id: &ID, type_name: &'static str, field: &str) -> AppResult<i64> {
-    parse_id(id, type_name, field).map_err(|error| match error {
-        AppError::Invalid(mut errors) => {
-            for error in &mut errors {
-                error.field.insert(0, "input".to_owned());
-            }
-            AppError::Invalid(errors)
-        }
-        other => other,
-    })
-}
 
 #[derive(InputObject)]
 pub struct ProductImageInput {

@@ -10,6 +10,7 @@ use super::{
     categories::Category,
     gql,
     guard::{ANY_USER, RoleGuard},
+    money::Money,
     product_variants::ProductVariant,
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
     sellers::Seller,
@@ -28,30 +29,6 @@ pub enum ProductStatus {
     Draft,
     Active,
     Archived,
-}
-
-/// ISO 4217 currency codes in use.
-#[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
-pub enum CurrencyCode {
-    /// Indonesian rupiah.
-    Idr,
-}
-
-/// An amount of money.
-#[derive(SimpleObject, Clone, Debug)]
-pub struct Money {
-    /// A decimal string of whole rupiah, e.g. `"15000"`.
-    pub amount: String,
-    pub currency: CurrencyCode,
-}
-
-impl Money {
-    pub fn rupiah(amount: i64) -> Self {
-        Self {
-            amount: amount.to_string(),
-            currency: CurrencyCode::Idr,
-        }
-    }
 }
 
 /// The cheapest and dearest variant of a product.

@@ -29,6 +29,21 @@ pub fn parse_id(id: &ID, type_name: &'static str, field: &str) -> AppResult<i64>
     }
 }
 
+/// Decodes a global id given in a mutation's `input`. Every mutation reports a malformed id, or
+/// the id of another type, the same way: a `userErrors` entry at `input.<field>` (an id that
+/// names nothing the caller may see is the service's `NOT_FOUND`).
+pub fn input_id(id: &ID, type_name: &'static str, field: &str) -> AppResult<i64> {
+    parse_id(id, type_name, field).map_err(|error| match error {
+        AppError::Invalid(mut errors) => {
+            for error in &mut errors {
+                error.field.insert(0, "input".to_owned());
+            }
+            AppError::Invalid(errors)
+        }
+        other => other,
+    })
+}
+
 pub fn to_id(type_name: &str, id: i64) -> ID {
     ID(global_id::encode(type_name, id))
 }

@@ -13,7 +13,7 @@ use super::{
     guard::{AGGREGATOR_TEAM, ANY_USER, RoleGuard},
     onboarding::{self, Onboarding, OnboardingStage},
     payload::{UserError, into_payload},
-    relay::{ConnectionTotals, connection, parse_id, to_id},
+    relay::{ConnectionTotals, connection, input_id, parse_id, to_id},
     user,
 };
 use crate::{
@@ -321,7 +321,7 @@ impl SellerMutation {
         ctx: &Context<'_>,
         input: UpdateSellerInput,
     ) -> async_graphql::Result<SellerPayload> {
-        let id = gql(parse_id(&input.id, "Seller", "id"))?;
+        let id = input_id(&input.id, "Seller", "id");
         let changes = SellerPatch {
             business_name: input.business_name,
             owner_name: input.owner_name,
@@ -336,7 +336,8 @@ impl SellerMutation {
             pirt_no: patch(input.pirt_no),
             bpom_no: patch(input.bpom_no),
         };
-        seller_payload(service::update(&app(ctx)?.db, user(ctx)?, id, changes).await)
+        let (db, caller) = (&app(ctx)?.db, user(ctx)?);
+        seller_payload(async { service::update(db, caller, id?, changes).await }.await)
     }
 
     /// Takes a seller off the channels until it is reactivated.
@@ -346,11 +347,13 @@ impl SellerMutation {
         ctx: &Context<'_>,
         input: SellerStatusInput,
     ) -> async_graphql::Result<SellerPayload> {
-        let id = gql(parse_id(&input.id, "Seller", "id"))?;
+        let (db, caller) = (&app(ctx)?.db, user(ctx)?);
         let status = entity::enums::SellerStatus::Suspended;
-        seller_payload(
-            service::set_status(&app(ctx)?.db, user(ctx)?, id, status, input.reason).await,
-        )
+        let result = async {
+            let id = input_id(&input.id, "Seller", "id")?;
+            service::set_status(db, caller, id, status, input.reason).await
+        };
+        seller_payload(result.await)
     }
 
     #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
@@ -359,10 +362,12 @@ impl SellerMutation {
         ctx: &Context<'_>,
         input: SellerStatusInput,
     ) -> async_graphql::Result<SellerPayload> {
-        let id = gql(parse_id(&input.id, "Seller", "id"))?;
+        let (db, caller) = (&app(ctx)?.db, user(ctx)?);
         let status = entity::enums::SellerStatus::Active;
-        seller_payload(
-            service::set_status(&app(ctx)?.db, user(ctx)?, id, status, input.reason).await,
-        )
+        let result = async {
+            let id = input_id(&input.id, "Seller", "id")?;
+            service::set_status(db, caller, id, status, input.reason).await
+        };
+        seller_payload(result.await)
     }
 }

@@ -9,7 +9,7 @@ use super::{
     gql,
     guard::{ADMINS, ANY_USER, RoleGuard},
     payload::{UserError, into_payload},
-    relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
+    relay::{IdConnection, IdCursor, connection, input_id, page_request, parse_id, to_id},
     sellers::Seller,
     user,
 };
@@ -143,12 +143,12 @@ impl UserMutation {
             let aggregator_id = input
                 .aggregator_id
                 .as_ref()
-                .map(|id| parse_id(id, "Aggregator", "aggregatorId"))
+                .map(|id| input_id(id, "Aggregator", "aggregatorId"))
                 .transpose()?;
             let seller_id = input
                 .seller_id
                 .as_ref()
-                .map(|id| parse_id(id, "Seller", "sellerId"))
+                .map(|id| input_id(id, "Seller", "sellerId"))
                 .transpose()?;
             Ok((aggregator_id, seller_id))
         })();
