@@ -8,7 +8,11 @@ use sea_orm::{
     Set, sea_query::Expr,
 };
 
-use super::{login_throttle::Attempt, sessions};
+use super::{
+    login_throttle::Attempt,
+    sessions,
+    users::{self as users_service, UserRow},
+};
 use crate::{
     auth::{AuthUser, JwtKeys, RefreshToken, hash_refresh_token, verify_password},
     cache::Cache,
@@ -261,22 +265,16 @@ pub async fn ensure_platform_admin(
     if exists {
         return Ok(false);
     }
-    let hash = crate::auth::hash_password(password.expose().to_owned()).await?;
-    let now = Utc::now();
-    users::ActiveModel {
-        email: Set(email.into_inner()),
-        password_hash: Set(hash),
-        role: Set(Role::PlatformAdmin),
-        display_name: Set("Platform admin".to_owned()),
-        aggregator_id: Set(None),
-        seller_id: Set(None),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let password_hash = crate::auth::hash_password(password.expose().to_owned()).await?;
+    let row = UserRow {
+        email: email.into_inner(),
+        password_hash,
+        role: Role::PlatformAdmin,
+        display_name: "Platform admin".to_owned(),
+        aggregator_id: None,
+        seller_id: None,
+    };
+    users_service::insert(db, row).await?;
     Ok(true)
 }
 

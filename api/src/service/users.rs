@@ -4,8 +4,8 @@
 use chrono::Utc;
 use entity::{enums::Role, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set,
 };
 use serde_json::json;
 
@@ -66,6 +66,36 @@ fn target_aggregator(caller: &AuthUser, input: &NewUser) -> AppResult<Option<i64
     }
 }
 
+/// A login as it is stored: a checked e-mail, a hashed password and its place in the tenancy.
+pub struct UserRow {
+    pub email: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub display_name: String,
+    pub aggregator_id: Option<i64>,
+    pub seller_id: Option<i64>,
+}
+
+/// Stores a new, active login. Every path that creates one (the mutation, the bootstrap
+/// admin, the demo data) goes through here.
+pub async fn insert(db: &impl ConnectionTrait, row: UserRow) -> Result<users::Model, DbErr> {
+    let now = Utc::now();
+    users::ActiveModel {
+        email: Set(row.email),
+        password_hash: Set(row.password_hash),
+        role: Set(row.role),
+        display_name: Set(row.display_name),
+        aggregator_id: Set(row.aggregator_id),
+        seller_id: Set(row.seller_id),
+        is_active: Set(true),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+}
+
 #[tracing::instrument(skip(db, input), fields(role = ?input.role))]
 pub async fn create(
     db: &DatabaseConnection,
@@ -84,36 +114,7 @@ pub async fn create(
                 )
             })?;
     }
-    let seller_id = match input.role {
-        Role::Seller => {
-            let Some(seller_id) = input.seller_id else {
-                return Err(AppError::invalid(
-                    &["input", "sellerId"],
-                    FieldErrorCode::Blank,
-                    "is required for a SELLER login",
-                ));
-            };
-            let seller = super::sellers::find(db, caller, seller_id).await;
-            match seller {
-                Ok(seller) if Some(seller.aggregator_id) == aggregator_id => Some(seller.id),
-                _ => {
-                    return Err(AppError::invalid(
-                        &["input", "sellerId"],
-                        FieldErrorCode::NotFound,
-                        "no such seller in this aggregator",
-                    ));
-                }
-            }
-        }
-        _ if input.seller_id.is_some() => {
-            return Err(AppError::invalid(
-                &["input", "sellerId"],
-                FieldErrorCode::Invalid,
-                "only a SELLER login belongs to a seller",
-            ));
-        }
-        _ => None,
-    };
+    let seller_id = seller_of_login(db, caller, &input, aggregator_id).await?;
 
     let mut v = Validator::new();
     let email = v.check(Email::parse(&["input", "email"], &input.email));
@@ -138,23 +139,18 @@ pub async fn create(
         return Err(AppError::Conflict(email_taken));
     }
     let password_hash = hash_password(password.expose().to_owned()).await?;
-    let now = Utc::now();
     let txn = crate::db::begin_write(db).await?;
-    let user = users::ActiveModel {
-        email: Set(email.into_inner()),
-        password_hash: Set(password_hash),
-        role: Set(input.role),
-        display_name: Set(display_name.into_inner()),
-        aggregator_id: Set(aggregator_id),
-        seller_id: Set(seller_id),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|err| AppError::from(err).on_constraint(&[(EMAIL_KEY, email_taken)]))?;
+    let row = UserRow {
+        email: email.into_inner(),
+        password_hash,
+        role: input.role,
+        display_name: display_name.into_inner(),
+        aggregator_id,
+        seller_id,
+    };
+    let user = insert(&txn, row)
+        .await
+        .map_err(|err| AppError::from(err).on_constraint(&[(EMAIL_KEY, email_taken)]))?;
     audit::record(
         &txn,
         Some(caller),
@@ -169,6 +165,41 @@ pub async fn create(
     .await?;
     txn.commit().await?;
     Ok(user)
+}
+
+/// The seller a new login belongs to: required for a SELLER login (a seller of the login's
+/// aggregator that the caller can see), refused for every other role.
+async fn seller_of_login(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    input: &NewUser,
+    aggregator_id: Option<i64>,
+) -> AppResult<Option<i64>> {
+    match input.role {
+        Role::Seller => {
+            let Some(seller_id) = input.seller_id else {
+                return Err(AppError::invalid(
+                    &["input", "sellerId"],
+                    FieldErrorCode::Blank,
+                    "is required for a SELLER login",
+                ));
+            };
+            match super::sellers::find(db, caller, seller_id).await {
+                Ok(seller) if Some(seller.aggregator_id) == aggregator_id => Ok(Some(seller.id)),
+                _ => Err(AppError::invalid(
+                    &["input", "sellerId"],
+                    FieldErrorCode::NotFound,
+                    "no such seller in this aggregator",
+                )),
+            }
+        }
+        _ if input.seller_id.is_some() => Err(AppError::invalid(
+            &["input", "sellerId"],
+            FieldErrorCode::Invalid,
+            "only a SELLER login belongs to a seller",
+        )),
+        _ => Ok(None),
+    }
 }
 
 pub async fn find(
