@@ -158,12 +158,7 @@ async fn execute(
     request: async_graphql::BatchRequest,
     media: MediaType,
 ) -> HttpResponse {
-    let request_id = http
-        .headers()
-        .get("x-request-id")
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= 64)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let request_id = request_id(&http);
     let client = client_info(&app, &http);
     let response = REQUEST_ID
         .scope(request_id.clone(), async {
@@ -193,28 +188,10 @@ async fn execute(
                 Some(budget) => request.data(budget),
                 None => request,
             };
-            // The timeout stops execution at its next await; parsing and validation run
-            // without one, so they cannot be interrupted. They are bounded instead: the schema
-            // checks the document's limits (graphql/limits) before it validates anything.
-            let timeout = app.settings.graphql.request_timeout;
             let operations: Vec<Option<String>> =
                 request.iter().map(|r| r.operation_name.clone()).collect();
             let started = std::time::Instant::now();
-            let response = match keyed {
-                None => tokio::time::timeout(timeout, schema.execute_batch(request))
-                    .await
-                    .map_err(|_| timed_out(media, timeout, false)),
-                Some(keyed) => {
-                    let schema = schema.get_ref();
-                    match idempotency::execute(&app.db, schema, request, keyed, media, timeout)
-                        .await
-                    {
-                        Outcome::Ran(response) => Ok(response),
-                        Outcome::TimedOut => Err(timed_out(media, timeout, true)),
-                        Outcome::Answered(answer) => return Err(answer),
-                    }
-                }
-            };
+            let response = run(&app, &schema, request, keyed, media).await?;
             super::metrics::record(&app.metrics, &operations, started.elapsed(), &response);
             response
         })
@@ -232,6 +209,43 @@ async fn execute(
             .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     http_response
+}
+
+/// Runs the request under `REQUEST_TIMEOUT_SECONDS`, once per Idempotency-Key when it has one.
+/// `Err(Ok(..))` is a timeout (the response's metrics still count it); `Err(Err(..))` is the
+/// stored answer to an earlier request with the same key, which counts as no execution.
+async fn run(
+    app: &AppContext,
+    schema: &DermagaSchema,
+    request: async_graphql::BatchRequest,
+    keyed: Option<idempotency::Keyed>,
+    media: MediaType,
+) -> Result<Result<async_graphql::BatchResponse, HttpResponse>, HttpResponse> {
+    // The timeout stops execution at its next await; parsing and validation run without one,
+    // so they cannot be interrupted. They are bounded instead: the schema checks the
+    // document's limits (graphql/limits) before it validates anything.
+    let timeout = app.settings.graphql.request_timeout;
+    match keyed {
+        None => Ok(tokio::time::timeout(timeout, schema.execute_batch(request))
+            .await
+            .map_err(|_| timed_out(media, timeout, false))),
+        Some(keyed) => {
+            match idempotency::execute(&app.db, schema, request, keyed, media, timeout).await {
+                Outcome::Ran(response) => Ok(Ok(response)),
+                Outcome::TimedOut => Ok(Err(timed_out(media, timeout, true))),
+                Outcome::Answered(answer) => Err(answer),
+            }
+        }
+    }
+}
+
+/// The client's `X-Request-Id` when it is usable, else a new one; logs and errors carry it.
+fn request_id(http: &HttpRequest) -> String {
+    http.headers()
+        .get("x-request-id")
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty() && value.len() <= 64)
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
 }
 
 fn attach_batch_loaders(

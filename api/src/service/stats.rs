@@ -67,26 +67,7 @@ pub async fn dashboard(
     let aggregator = target(caller, aggregator_id)?;
     let of_aggregator = sellers::Column::AggregatorId.eq(aggregator);
 
-    let stage_rows: Vec<(String, i64)> = sellers::Entity::find()
-        .select_only()
-        .column_as(Expr::cust(onboarding::stage_sql()), "stage")
-        .column_as(Expr::col(sellers::Column::Id).count(), "count")
-        .filter(of_aggregator.clone())
-        .group_by(Expr::cust(onboarding::stage_sql()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let sellers_by_stage = OnboardingStage::ALL
-        .into_iter()
-        .map(|stage| {
-            let count = stage_rows
-                .iter()
-                .find(|(code, _)| code == stage.code())
-                .map_or(0, |(_, count)| *count);
-            (stage, count)
-        })
-        .collect();
-
+    let sellers_by_stage = sellers_by_stage(db, aggregator).await?;
     let sellers_by_sector: Vec<(SellerSector, i64)> = sellers::Entity::find()
         .select_only()
         .column(sellers::Column::Sector)
@@ -120,6 +101,50 @@ pub async fn dashboard(
         .all(db)
         .await?;
 
+    let listings_by_channel = listings_by_channel(db, aggregator).await?;
+    let sellers_onboarded_per_week = onboarded_per_week(db, aggregator, Utc::now()).await?;
+    Ok(DashboardStats {
+        sellers_total,
+        sellers_by_stage,
+        sellers_by_sector,
+        sellers_by_city,
+        products_by_status,
+        listings_by_channel,
+        sellers_onboarded_per_week,
+    })
+}
+
+/// How many of the aggregator's sellers stand at each onboarding stage, every stage listed.
+async fn sellers_by_stage(
+    db: &impl ConnectionTrait,
+    aggregator: i64,
+) -> AppResult<Vec<(OnboardingStage, i64)>> {
+    let stage_rows: Vec<(String, i64)> = sellers::Entity::find()
+        .select_only()
+        .column_as(Expr::cust(onboarding::stage_sql()), "stage")
+        .column_as(Expr::col(sellers::Column::Id).count(), "count")
+        .filter(sellers::Column::AggregatorId.eq(aggregator))
+        .group_by(Expr::cust(onboarding::stage_sql()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(OnboardingStage::ALL
+        .into_iter()
+        .map(|stage| {
+            let count = stage_rows
+                .iter()
+                .find(|(code, _)| code == stage.code())
+                .map_or(0, |(_, count)| *count);
+            (stage, count)
+        })
+        .collect())
+}
+
+/// The aggregator's listings counted by channel and status.
+async fn listings_by_channel(
+    db: &impl ConnectionTrait,
+    aggregator: i64,
+) -> AppResult<Vec<ChannelListingCount>> {
     let listing_rows: Vec<(i64, ListingStatus, i64)> = channel_listings::Entity::find()
         .select_only()
         .column(channel_listings::Column::ChannelId)
@@ -132,7 +157,7 @@ pub async fn dashboard(
         .all(db)
         .await?;
     let all_channels = channels::Entity::find().all(db).await?;
-    let listings_by_channel = listing_rows
+    Ok(listing_rows
         .into_iter()
         .filter_map(|(channel_id, status, count)| {
             let channel = all_channels.iter().find(|c| c.id == channel_id)?.clone();
@@ -142,18 +167,7 @@ pub async fn dashboard(
                 count,
             })
         })
-        .collect();
-
-    let sellers_onboarded_per_week = onboarded_per_week(db, aggregator, Utc::now()).await?;
-    Ok(DashboardStats {
-        sellers_total,
-        sellers_by_stage,
-        sellers_by_sector,
-        sellers_by_city,
-        products_by_status,
-        listings_by_channel,
-        sellers_onboarded_per_week,
-    })
+        .collect())
 }
 
 /// Monday 00:00 in Western Indonesia Time (UTC+7) of the week holding `now`.
