@@ -56,4 +56,16 @@ impl AuthUser {
     pub fn is_platform_admin(&self) -> bool {
         self.role == Role::PlatformAdmin
     }
+
+    /// The aggregator of an aggregator admin or staff member: the one role rule for work on
+    /// an aggregator's sellers, catalogue, onboarding, imports and listings. Platform admins
+    /// and sellers are FORBIDDEN.
+    pub fn team_aggregator(&self) -> Result<i64, AppError> {
+        match (self.role, self.aggregator_id) {
+            (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => {
+                Ok(aggregator_id)
+            }
+            _ => Err(AppError::Forbidden),
+        }
+    }
 }
