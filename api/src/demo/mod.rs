@@ -24,7 +24,10 @@ use crate::{
     auth::hash_password,
     config::Settings,
     service::auth::ensure_platform_admin,
-    service::{catalogue_changes, categories},
+    service::{
+        catalogue_changes, categories,
+        sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
+    },
     state::AppContext,
 };
 
@@ -191,48 +194,14 @@ async fn load_aggregator(
                 continue;
             }
             seller_number += 1;
-            let city = demo.cities[seller_number % demo.cities.len()];
             let food = *sector == SellerSector::FoodAndDrink;
-            let seller = sellers::ActiveModel {
-                aggregator_id: Set(aggregator.id),
-                business_name: Set(format!("{business_name} {}", short_city(city))),
-                owner_name: Set(OWNERS[(seller_number + index) % OWNERS.len()].to_owned()),
-                phone: Set(format!(
-                    "+628{}{:02}{:06}",
-                    11 + index,
-                    sector_index,
-                    seller_number * 7919
-                )),
-                nib: Set((!seller_number.is_multiple_of(3))
-                    .then(|| format!("91200{}{:07}", index, seller_number * 104_729))),
-                sector: Set(*sector),
-                scale: Set(match seller_number % 5 {
-                    0 => SellerScale::Small,
-                    4 => SellerScale::Medium,
-                    _ => SellerScale::Micro,
-                }),
-                province: Set(demo.province.to_owned()),
-                city: Set(city.to_owned()),
-                address: Set(Some(format!(
-                    "Jl. Merdeka No. {}, {city}",
-                    seller_number * 3
-                ))),
-                halal_cert_no: Set(
-                    food.then(|| format!("ID{}{:010}", 31 + index, seller_number * 4_241))
-                ),
-                pirt_no: Set(food.then(|| format!("P-IRT {:015}", seller_number * 99_991))),
-                bpom_no: Set(None),
-                status: Set(if seller_number == 9 {
-                    SellerStatus::Suspended
-                } else {
-                    SellerStatus::Active
-                }),
-                created_at: Set(now - chrono::Duration::days((seller_number * 6) as i64)),
-                updated_at: Set(now),
-                ..Default::default()
+            let input = seller_input(demo, index, sector_index, business_name, seller_number);
+            let mut row = seller_rows::new_seller(aggregator.id, validate_seller(&input)?, now);
+            if seller_number == 9 {
+                row.status = Set(SellerStatus::Suspended);
             }
-            .insert(db)
-            .await?;
+            row.created_at = Set(now - chrono::Duration::days((seller_number * 6) as i64));
+            let seller = row.insert(db).await?;
             if seller_number == 1 {
                 insert_user(
                     db,
@@ -272,4 +241,41 @@ async fn load_aggregator(
         }
     }
     Ok(())
+}
+
+/// The `seller_number`-th demo seller of the `index`-th aggregator, as onboarding would take it.
+fn seller_input(
+    demo: &DemoAggregator,
+    index: usize,
+    sector_index: usize,
+    business_name: &str,
+    seller_number: usize,
+) -> NewSeller {
+    let (sector, _, _) = SECTORS[sector_index];
+    let city = demo.cities[seller_number % demo.cities.len()];
+    let food = sector == SellerSector::FoodAndDrink;
+    NewSeller {
+        business_name: format!("{business_name} {}", short_city(city)),
+        owner_name: OWNERS[(seller_number + index) % OWNERS.len()].to_owned(),
+        phone: format!(
+            "+628{}{:02}{:06}",
+            11 + index,
+            sector_index,
+            seller_number * 7919
+        ),
+        nib: (!seller_number.is_multiple_of(3))
+            .then(|| format!("91200{}{:07}", index, seller_number * 104_729)),
+        sector,
+        scale: match seller_number % 5 {
+            0 => SellerScale::Small,
+            4 => SellerScale::Medium,
+            _ => SellerScale::Micro,
+        },
+        province: demo.province.to_owned(),
+        city: city.to_owned(),
+        address: Some(format!("Jl. Merdeka No. {}, {city}", seller_number * 3)),
+        halal_cert_no: food.then(|| format!("ID{}{:010}", 31 + index, seller_number * 4_241)),
+        pirt_no: food.then(|| format!("P-IRT {:015}", seller_number * 99_991)),
+        bpom_no: None,
+    }
 }

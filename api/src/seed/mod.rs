@@ -126,7 +126,7 @@ pub async fn run(db: &DatabaseConnection, plan: SeedPlan) -> anyhow::Result<Seed
             products_here,
             &leaf_categories,
             &channel_ids,
-        );
+        )?;
         let txn = crate::db::begin_write(db).await?;
         generated
             .aggregator

@@ -1,7 +1,7 @@
 //! Generates the rows of one synthetic aggregator: realistic Indonesian names, places,
 //! sectors and products, from the demo data set's word lists.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use entity::{
     aggregators, channel_listings,
     enums::{AggregatorStatus, ListingStatus, ProductStatus, SellerScale, SellerStatus},
@@ -11,7 +11,10 @@ use rand::{Rng, rngs::StdRng, seq::SliceRandom};
 use sea_orm::Set;
 use serde_json::json;
 
-use crate::demo::data::{AGGREGATORS, OWNERS, SECTORS, short_city};
+use crate::{
+    demo::data::{AGGREGATORS, DemoAggregator, OWNERS, SECTORS, short_city},
+    service::sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
+};
 
 /// The next id of each table.
 pub struct NextIds {
@@ -63,7 +66,7 @@ pub fn aggregator(
     product_count: usize,
     leaf_categories: &[(String, i64)],
     channel_ids: &[i64],
-) -> AggregatorRows {
+) -> anyhow::Result<AggregatorRows> {
     let now = Utc::now();
     let place = &AGGREGATORS[index % AGGREGATORS.len()];
     let aggregator_id = take(&mut ids.aggregator);
@@ -94,53 +97,12 @@ pub fn aggregator(
     let mut owners = Vec::with_capacity(seller_count);
     for number in 0..seller_count {
         let seller_id = take(&mut ids.seller);
-        let sector_index = rng.gen_range(0..SECTORS.len());
-        let (sector, names, _) = SECTORS[sector_index];
-        let city = place.cities[rng.gen_range(0..place.cities.len())];
-        let food = sector == entity::enums::SellerSector::FoodAndDrink;
-        rows.sellers.push(sellers::ActiveModel {
-            id: Set(seller_id),
-            aggregator_id: Set(aggregator_id),
-            business_name: Set(format!(
-                "{} {} {}",
-                names.choose(rng).copied().unwrap_or("Usaha"),
-                ADJECTIVES.choose(rng).copied().unwrap_or("Jaya"),
-                short_city(city)
-            )),
-            owner_name: Set(OWNERS.choose(rng).copied().unwrap_or("Sari").to_owned()),
-            // Unique within the aggregator: 8 + a running number.
-            phone: Set(format!("+628{:010}", 1_000_000_000 + number)),
-            nib: Set(rng
-                .gen_bool(0.6)
-                .then(|| format!("{:013}", 9_100_000_000_000u64 + number as u64))),
-            sector: Set(sector),
-            scale: Set([
-                SellerScale::Micro,
-                SellerScale::Micro,
-                SellerScale::Small,
-                SellerScale::Medium,
-            ][rng.gen_range(0..4)]),
-            province: Set(place.province.to_owned()),
-            city: Set(city.to_owned()),
-            address: Set(Some(format!(
-                "Jl. Pahlawan No. {}, {city}",
-                rng.gen_range(1..300)
-            ))),
-            halal_cert_no: Set(food.then(|| format!("ID{:012}", seller_id))),
-            pirt_no: Set(None),
-            bpom_no: Set(None),
-            status: Set(if rng.gen_bool(0.02) {
-                SellerStatus::Suspended
-            } else {
-                SellerStatus::Active
-            }),
-            created_at: Set(now - Duration::days(rng.gen_range(0..365))),
-            updated_at: Set(now),
-        });
+        let (row, sector_index, food) = seller(rng, place, aggregator_id, seller_id, number, now)?;
+        rows.sellers.push(row);
         owners.push((seller_id, sector_index, food));
     }
     if owners.is_empty() {
-        return rows;
+        return Ok(rows);
     }
     for _ in 0..product_count {
         let (seller_id, sector_index, halal) = owners[rng.gen_range(0..owners.len())];
@@ -225,5 +187,58 @@ pub fn aggregator(
             });
         }
     }
-    rows
+    Ok(rows)
+}
+
+/// A seller of the aggregator at `place`, checked and built as onboarding would; with its
+/// sector's index and whether it sells food.
+fn seller(
+    rng: &mut StdRng,
+    place: &DemoAggregator,
+    aggregator_id: i64,
+    seller_id: i64,
+    number: usize,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(sellers::ActiveModel, usize, bool)> {
+    let sector_index = rng.gen_range(0..SECTORS.len());
+    let (sector, names, _) = SECTORS[sector_index];
+    let city = place.cities[rng.gen_range(0..place.cities.len())];
+    let food = sector == entity::enums::SellerSector::FoodAndDrink;
+    let input = NewSeller {
+        business_name: format!(
+            "{} {} {}",
+            names.choose(rng).copied().unwrap_or("Usaha"),
+            ADJECTIVES.choose(rng).copied().unwrap_or("Jaya"),
+            short_city(city)
+        ),
+        owner_name: OWNERS.choose(rng).copied().unwrap_or("Sari").to_owned(),
+        // Unique within the aggregator: 8 + a running number.
+        phone: format!("+628{:010}", 1_000_000_000 + number),
+        nib: rng
+            .gen_bool(0.6)
+            .then(|| format!("{:013}", 9_100_000_000_000u64 + number as u64)),
+        sector,
+        scale: [
+            SellerScale::Micro,
+            SellerScale::Micro,
+            SellerScale::Small,
+            SellerScale::Medium,
+        ][rng.gen_range(0..4)],
+        province: place.province.to_owned(),
+        city: city.to_owned(),
+        address: Some(format!(
+            "Jl. Pahlawan No. {}, {city}",
+            rng.gen_range(1..300)
+        )),
+        halal_cert_no: food.then(|| format!("ID{:012}", seller_id)),
+        pirt_no: None,
+        bpom_no: None,
+    };
+    let mut row = seller_rows::new_seller(aggregator_id, validate_seller(&input)?, now);
+    row.id = Set(seller_id);
+    if rng.gen_bool(0.02) {
+        row.status = Set(SellerStatus::Suspended);
+    }
+    row.created_at = Set(now - Duration::days(rng.gen_range(0..365)));
+    Ok((row, sector_index, food))
 }

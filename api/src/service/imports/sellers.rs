@@ -5,7 +5,7 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use entity::{
-    enums::{SellerScale, SellerSector, SellerStatus},
+    enums::{SellerScale, SellerSector},
     import_jobs, import_seller_matches, sellers,
 };
 use sea_orm::{
@@ -25,7 +25,7 @@ use crate::{
     error::AppResult,
     service::{
         catalogue_changes,
-        sellers::{self as rules, NewSeller, ValidSeller},
+        sellers::{self as rules, NewSeller, ValidSeller, rows},
     },
 };
 
@@ -45,8 +45,6 @@ pub const COLUMNS: Columns = Columns {
 struct SellerRow {
     line: u64,
     seller: ValidSeller,
-    sector: SellerSector,
-    scale: SellerScale,
 }
 
 enum Row {
@@ -145,11 +143,9 @@ fn parse(record: &Record<'_>) -> Result<SellerRow, Vec<RejectedRow>> {
         .map_err(|error| reasons.extend(field_rejections(record.line, error)))
         .ok();
     match (seller, sector, scale) {
-        (Some(seller), Ok(sector), Ok(scale)) => Ok(SellerRow {
+        (Some(seller), Ok(_), Ok(_)) => Ok(SellerRow {
             line: record.line,
             seller,
-            sector,
-            scale,
         }),
         (_, sector, scale) => {
             reasons.extend(sector.err());
@@ -237,7 +233,7 @@ async fn write_batch(
             }
             (Some(seller), _) | (None, Some(seller)) => seller,
             (None, None) => {
-                inserts.push(new_seller(job.aggregator_id, row, now));
+                inserts.push(rows::new_seller(job.aggregator_id, row.seller.clone(), now));
                 outcome.created += 1;
                 continue;
             }
@@ -301,33 +297,6 @@ async fn earlier_matches(
         .collect())
 }
 
-fn new_seller(
-    aggregator_id: i64,
-    row: &SellerRow,
-    now: chrono::DateTime<Utc>,
-) -> sellers::ActiveModel {
-    let seller = row.seller.clone();
-    sellers::ActiveModel {
-        aggregator_id: Set(aggregator_id),
-        business_name: Set(seller.business_name),
-        owner_name: Set(seller.owner_name),
-        phone: Set(seller.phone),
-        nib: Set(seller.nib),
-        sector: Set(row.sector),
-        scale: Set(row.scale),
-        province: Set(seller.province),
-        city: Set(seller.city),
-        address: Set(seller.address),
-        halal_cert_no: Set(seller.halal_cert_no),
-        pirt_no: Set(seller.pirt_no),
-        bpom_no: Set(seller.bpom_no),
-        status: Set(SellerStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-}
-
 /// The update a row makes to a stored seller, if it changes anything. A blank optional cell
 /// keeps the stored value: an import adds and corrects, it never erases.
 fn changes(
@@ -335,39 +304,15 @@ fn changes(
     row: &SellerRow,
     now: chrono::DateTime<Utc>,
 ) -> Option<sellers::ActiveModel> {
-    let seller = row.seller.clone();
-    let keep = |new: Option<String>, old: &Option<String>| new.or_else(|| old.clone());
-    let updated = sellers::Model {
-        business_name: seller.business_name,
-        owner_name: seller.owner_name,
-        phone: seller.phone,
-        nib: keep(seller.nib, &current.nib),
-        sector: row.sector,
-        scale: row.scale,
-        province: seller.province,
-        city: seller.city,
-        address: keep(seller.address, &current.address),
-        halal_cert_no: keep(seller.halal_cert_no, &current.halal_cert_no),
-        pirt_no: keep(seller.pirt_no, &current.pirt_no),
-        bpom_no: keep(seller.bpom_no, &current.bpom_no),
-        ..current.clone()
+    let keep = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
+    let seller = ValidSeller {
+        nib: keep(&row.seller.nib, &current.nib),
+        address: keep(&row.seller.address, &current.address),
+        halal_cert_no: keep(&row.seller.halal_cert_no, &current.halal_cert_no),
+        pirt_no: keep(&row.seller.pirt_no, &current.pirt_no),
+        bpom_no: keep(&row.seller.bpom_no, &current.bpom_no),
+        ..row.seller.clone()
     };
-    if &updated == current {
-        return None;
-    }
-    let mut active: sellers::ActiveModel = current.clone().into();
-    active.business_name = Set(updated.business_name);
-    active.owner_name = Set(updated.owner_name);
-    active.phone = Set(updated.phone);
-    active.nib = Set(updated.nib);
-    active.sector = Set(updated.sector);
-    active.scale = Set(updated.scale);
-    active.province = Set(updated.province);
-    active.city = Set(updated.city);
-    active.address = Set(updated.address);
-    active.halal_cert_no = Set(updated.halal_cert_no);
-    active.pirt_no = Set(updated.pirt_no);
-    active.bpom_no = Set(updated.bpom_no);
-    active.updated_at = Set(now);
-    Some(active)
+    let updated = rows::merged(current, seller);
+    (&updated != current).then(|| rows::update_row(current.clone(), updated, now))
 }
