@@ -15,8 +15,7 @@ use crate::{
     error::{AppError, AppResult},
     service::{
         catalogue::ProductDetail,
-        product_images as images_service,
-        products::{self as service, NewProduct, ProductChanges},
+        products::{self as service, NewProduct, ProductChanges, images as images_service},
     },
 };
 
@@ -40,7 +39,7 @@ pub struct ProductImageInput {
     pub alt_text: Option<String>,
 }
 
-impl From<ProductImageInput> for images_service::NewImage {
+impl From<ProductImageInput> for service::NewImage {
     fn from(input: ProductImageInput) -> Self {
         Self {
             url: input.url,

@@ -13,9 +13,9 @@ use super::{
 use crate::{
     domain::OptionValues,
     error::AppResult,
-    service::{
-        stock,
-        variants::{self as service, NewVariant, VariantChanges},
+    service::products::{
+        NewVariant, stock,
+        variants::{self as service, VariantChanges},
     },
 };
 
