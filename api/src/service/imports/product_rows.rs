@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use entity::enums::ProductStatus;
 
 use super::{
-    RejectedRow,
-    csv_reader::{CsvFile, Record},
-    one_of,
+    csv_reader::{CsvFile, Record, one_of},
+    rejections::RejectedRow,
 };
 use crate::{
     domain::{HttpsUrl, Phone, Slug, Text, Validator},

@@ -12,13 +12,14 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityT
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    BATCH_ROWS, RejectedRow, bump_catalogue_version,
+    batches::{
+        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
+    },
     csv_reader::Columns,
     jobs::{self, BatchOutcome},
     product_rows::{Group, ProductDef, VariantRow, parse_all},
     product_store::{Stored, lookups},
-    retry_on_conflict,
-    run::{Batches, parse_file, unprocessed},
+    rejections::RejectedRow,
 };
 use crate::{
     cache::Cache,

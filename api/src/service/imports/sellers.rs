@@ -15,10 +15,12 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    BATCH_ROWS, RejectedRow, bump_catalogue_version,
-    csv_reader::{Columns, CsvFile, Record},
-    field_rejections, jobs, one_of, retry_on_conflict,
-    run::{Batches, parse_file, unprocessed},
+    batches::{
+        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
+    },
+    csv_reader::{Columns, CsvFile, Record, one_of},
+    jobs,
+    rejections::{RejectedRow, field_rejections},
 };
 use crate::{
     cache::Cache,
