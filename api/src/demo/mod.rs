@@ -12,7 +12,8 @@ use entity::{
     product_variants, products, sellers, users,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::json;
 
@@ -28,7 +29,6 @@ use crate::{
         catalogue_changes, categories,
         sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
     },
-    state::AppContext,
 };
 
 pub struct DemoSummary {
@@ -72,8 +72,7 @@ impl DemoSummary {
 }
 
 /// Loads whatever part of the demo data set is missing.
-pub async fn load(context: &AppContext) -> anyhow::Result<DemoSummary> {
-    let db = &context.db;
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     categories::ensure_default_tree(db).await?;
     ensure_platform_admin(db, DEMO_ADMIN_EMAIL, DEMO_PASSWORD).await?;
     ensure_channels(db).await?;
