@@ -5,7 +5,7 @@
 pub(crate) mod data;
 mod records;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
     aggregators, channel_listings, channels,
     enums::{AggregatorStatus, Role, SellerScale, SellerSector, SellerStatus},
@@ -144,6 +144,17 @@ pub(crate) async fn ensure_channels(db: &impl ConnectionTrait) -> anyhow::Result
     Ok(())
 }
 
+/// What the sellers of one demo aggregator are loaded with.
+struct Loading<'a> {
+    index: usize,
+    demo: &'a DemoAggregator,
+    aggregator_id: i64,
+    password_hash: &'a str,
+    channels: Vec<channels::Model>,
+    categories: Vec<entity::categories::Model>,
+    now: DateTime<Utc>,
+}
+
 async fn load_aggregator(
     db: &impl ConnectionTrait,
     index: usize,
@@ -151,6 +162,38 @@ async fn load_aggregator(
     password_hash: &str,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
+    let aggregator_id = insert_aggregator(db, index, demo, password_hash, now).await?;
+    let here = Loading {
+        index,
+        demo,
+        aggregator_id,
+        password_hash,
+        channels: channels::Entity::find().all(db).await?,
+        categories: categories::all(db).await?,
+        now,
+    };
+    let mut seller_number = 0usize;
+    for (sector_index, (_, names, _)) in SECTORS.iter().enumerate() {
+        for (name_index, business_name) in names.iter().enumerate() {
+            // Ten sellers per aggregator, spread over the sectors and cities.
+            if (name_index + index) % 2 == 1 && names.len() > 2 {
+                continue;
+            }
+            seller_number += 1;
+            load_seller(db, &here, sector_index, business_name, seller_number).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The aggregator and the logins of its admin and staff; its id.
+async fn insert_aggregator(
+    db: &impl ConnectionTrait,
+    index: usize,
+    demo: &DemoAggregator,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
     let aggregator = aggregators::ActiveModel {
         slug: Set(demo.slug.to_owned()),
         name: Set(demo.name.to_owned()),
@@ -182,62 +225,64 @@ async fn load_aggregator(
         )
         .await?;
     }
+    Ok(aggregator.id)
+}
 
-    let all_channels = channels::Entity::find().all(db).await?;
-    let all_categories = categories::all(db).await?;
-    let mut seller_number = 0usize;
-    for (sector_index, (sector, names, templates)) in SECTORS.iter().enumerate() {
-        for (name_index, business_name) in names.iter().enumerate() {
-            // Ten sellers per aggregator, spread over the sectors and cities.
-            if (name_index + index) % 2 == 1 && names.len() > 2 {
-                continue;
-            }
-            seller_number += 1;
-            let food = *sector == SellerSector::FoodAndDrink;
-            let input = seller_input(demo, index, sector_index, business_name, seller_number);
-            let mut row = seller_rows::new_seller(aggregator.id, validate_seller(&input)?, now);
-            if seller_number == 9 {
-                row.status = Set(SellerStatus::Suspended);
-            }
-            row.created_at = Set(now - chrono::Duration::days((seller_number * 6) as i64));
-            let seller = row.insert(db).await?;
-            if seller_number == 1 {
-                insert_user(
-                    db,
-                    &format!("seller@{}.demo", demo.slug),
-                    &seller.owner_name,
-                    Role::Seller,
-                    Some(aggregator.id),
-                    Some(seller.id),
-                    password_hash,
-                )
-                .await?;
-            }
-            for (product_index, template) in templates.iter().enumerate() {
-                let category_id = all_categories
-                    .iter()
-                    .find(|category| category.slug == template.1)
-                    .map(|category| category.id)
-                    .ok_or_else(|| anyhow::anyhow!("missing category {}", template.1))?;
-                let sku_base = format!(
-                    "{}-{}-{}",
-                    demo.slug.split('-').next().unwrap_or("dmg").to_uppercase(),
-                    seller.id,
-                    product_index + 1
-                );
-                insert_product(
-                    db,
-                    &seller,
-                    category_id,
-                    template,
-                    &sku_base,
-                    food,
-                    product_index,
-                    &all_channels,
-                )
-                .await?;
-            }
-        }
+/// A seller, checked and built as onboarding would (a few start suspended), with its
+/// products; the first seller of each aggregator gets a login.
+async fn load_seller(
+    db: &impl ConnectionTrait,
+    here: &Loading<'_>,
+    sector_index: usize,
+    business_name: &str,
+    seller_number: usize,
+) -> anyhow::Result<()> {
+    let (demo, now) = (here.demo, here.now);
+    let (sector, _, templates) = SECTORS[sector_index];
+    let input = seller_input(demo, here.index, sector_index, business_name, seller_number);
+    let mut row = seller_rows::new_seller(here.aggregator_id, validate_seller(&input)?, now);
+    if seller_number == 9 {
+        row.status = Set(SellerStatus::Suspended);
+    }
+    row.created_at = Set(now - chrono::Duration::days((seller_number * 6) as i64));
+    let seller = row.insert(db).await?;
+    if seller_number == 1 {
+        insert_user(
+            db,
+            &format!("seller@{}.demo", demo.slug),
+            &seller.owner_name,
+            Role::Seller,
+            Some(here.aggregator_id),
+            Some(seller.id),
+            here.password_hash,
+        )
+        .await?;
+    }
+    let food = sector == SellerSector::FoodAndDrink;
+    for (product_index, template) in templates.iter().enumerate() {
+        let category_id = here
+            .categories
+            .iter()
+            .find(|category| category.slug == template.1)
+            .map(|category| category.id)
+            .ok_or_else(|| anyhow::anyhow!("missing category {}", template.1))?;
+        let sku_base = format!(
+            "{}-{}-{}",
+            demo.slug.split('-').next().unwrap_or("dmg").to_uppercase(),
+            seller.id,
+            product_index + 1
+        );
+        insert_product(
+            db,
+            &seller,
+            category_id,
+            template,
+            &sku_base,
+            food,
+            product_index,
+            &here.channels,
+        )
+        .await?;
     }
     Ok(())
 }

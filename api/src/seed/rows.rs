@@ -193,9 +193,55 @@ fn push_product(
     rng: &mut StdRng,
     ids: &mut NextIds,
     at: &Place<'_>,
-    (seller_id, sector_index, halal): (i64, usize, bool),
+    owner: (i64, usize, bool),
     rows: &mut AggregatorRows,
 ) -> anyhow::Result<()> {
+    let product_id = take(&mut ids.product);
+    let generated = generate_product(rng, at, owner, product_id);
+    let mut v = Validator::new();
+    let mut product = checks::validate_new(&mut v, &generated.input);
+    v.finish()?;
+    product.fields.status = generated.status;
+
+    let created = generated.created;
+    let mut row = new_product((at.aggregator_id, owner.0), &product.fields, created);
+    row.id = Set(product_id);
+    rows.products.push(row);
+    let variant_owner = (at.aggregator_id, product_id);
+    for (position, variant) in (0..).zip(&product.variants) {
+        let mut row = new_variant(variant_owner, variant, position, created);
+        row.id = Set(take(&mut ids.variant));
+        rows.variants.push(row);
+    }
+    for (position, image) in (0..).zip(&product.images) {
+        let mut row = new_image(product_id, image, position, created);
+        row.id = Set(take(&mut ids.image));
+        rows.images.push(row);
+    }
+    if generated.status == ProductStatus::Active && !at.channel_ids.is_empty() && rng.gen_bool(0.3)
+    {
+        let channel_id = at.channel_ids[rng.gen_range(0..at.channel_ids.len())];
+        let id = take(&mut ids.listing);
+        rows.listings
+            .push(live_listing(id, variant_owner, channel_id, created));
+    }
+    Ok(())
+}
+
+/// A generated product: the input `createProduct` would take, the status it ends up in, and
+/// when it was created.
+struct GeneratedProduct {
+    input: NewProduct,
+    status: ProductStatus,
+    created: DateTime<Utc>,
+}
+
+fn generate_product(
+    rng: &mut StdRng,
+    at: &Place<'_>,
+    (seller_id, sector_index, halal): (i64, usize, bool),
+    product_id: i64,
+) -> GeneratedProduct {
     let templates = SECTORS[sector_index].2;
     let (title, category_slug, base_price, weight, option_name, options) =
         templates[rng.gen_range(0..templates.len())];
@@ -205,7 +251,6 @@ fn push_product(
         .find(|(slug, _)| slug == category_slug)
         .or_else(|| at.leaf_categories.first())
         .map_or(1, |(_, id)| *id);
-    let product_id = take(&mut ids.product);
     let status = match rng.gen_range(0..20) {
         0 => ProductStatus::Draft,
         1 => ProductStatus::Archived,
@@ -247,42 +292,34 @@ fn push_product(
             alt_text: Some(title.to_owned()),
         }],
     };
-    let mut v = Validator::new();
-    let mut product = checks::validate_new(&mut v, &input);
-    v.finish()?;
-    product.fields.status = status;
+    GeneratedProduct {
+        input,
+        status,
+        created,
+    }
+}
 
-    let mut row = new_product((at.aggregator_id, seller_id), &product.fields, created);
-    row.id = Set(product_id);
-    rows.products.push(row);
-    let owner = (at.aggregator_id, product_id);
-    for (position, variant) in (0..).zip(&product.variants) {
-        let mut row = new_variant(owner, variant, position, created);
-        row.id = Set(take(&mut ids.variant));
-        rows.variants.push(row);
+/// A listing delivered live to the channel when the product was created.
+fn live_listing(
+    id: i64,
+    (aggregator_id, product_id): (i64, i64),
+    channel_id: i64,
+    created: DateTime<Utc>,
+) -> channel_listings::ActiveModel {
+    channel_listings::ActiveModel {
+        id: Set(id),
+        aggregator_id: Set(aggregator_id),
+        product_id: Set(product_id),
+        channel_id: Set(channel_id),
+        status: Set(ListingStatus::Live),
+        price_override: Set(None),
+        external_id: Set(Some(format!("ext-{product_id}"))),
+        last_error: Set(None),
+        attempts: Set(1),
+        delivered_version: Set(Some(1)),
+        delivered_at: Set(Some(created)),
+        withdrawn: Set(false),
+        created_at: Set(created),
+        updated_at: Set(created),
     }
-    for (position, image) in (0..).zip(&product.images) {
-        let mut row = new_image(product_id, image, position, created);
-        row.id = Set(take(&mut ids.image));
-        rows.images.push(row);
-    }
-    if status == ProductStatus::Active && !at.channel_ids.is_empty() && rng.gen_bool(0.3) {
-        rows.listings.push(channel_listings::ActiveModel {
-            id: Set(take(&mut ids.listing)),
-            aggregator_id: Set(at.aggregator_id),
-            product_id: Set(product_id),
-            channel_id: Set(at.channel_ids[rng.gen_range(0..at.channel_ids.len())]),
-            status: Set(ListingStatus::Live),
-            price_override: Set(None),
-            external_id: Set(Some(format!("ext-{product_id}"))),
-            last_error: Set(None),
-            attempts: Set(1),
-            delivered_version: Set(Some(1)),
-            delivered_at: Set(Some(created)),
-            withdrawn: Set(false),
-            created_at: Set(created),
-            updated_at: Set(created),
-        });
-    }
-    Ok(())
 }

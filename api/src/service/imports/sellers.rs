@@ -9,7 +9,7 @@ use entity::{
     import_jobs, import_seller_matches, sellers,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, Set,
 };
 use tokio_util::sync::CancellationToken;
@@ -167,36 +167,12 @@ async fn write_batch(
     lease: Duration,
 ) -> AppResult<Option<jobs::Progress>> {
     let txn = crate::db::begin_write(db).await?;
-    let valid: Vec<&SellerRow> = batch
-        .iter()
-        .filter_map(|row| match row {
-            Row::Valid(row) => Some(row.as_ref()),
-            Row::Rejected(_) => None,
-        })
-        .collect();
-    let existing = if valid.is_empty() {
-        Vec::new()
-    } else {
-        let phones = valid.iter().map(|row| row.seller.phone.clone());
-        let nibs = valid.iter().filter_map(|row| row.seller.nib.clone());
-        sellers::Entity::find()
-            .filter(sellers::Column::AggregatorId.eq(job.aggregator_id))
-            .filter(
-                Condition::any()
-                    .add(sellers::Column::Phone.is_in(phones))
-                    .add(sellers::Column::Nib.is_in(nibs)),
-            )
-            .all(&txn)
-            .await?
-    };
-    let by_phone: HashMap<&str, &sellers::Model> = existing
-        .iter()
-        .map(|seller| (seller.phone.as_str(), seller))
-        .collect();
-    let by_nib: HashMap<&str, &sellers::Model> = existing
-        .iter()
-        .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
-        .collect();
+    let valid = batch.iter().filter_map(|row| match row {
+        Row::Valid(row) => Some(&row.seller),
+        Row::Rejected(_) => None,
+    });
+    let existing = rules::registered(&txn, job.aggregator_id, valid).await?;
+    let known = Known::of(&existing);
     // Seller id → the line that updated it, in this job's earlier batches and in this one.
     let mut matched = earlier_matches(&txn, job.id, &existing).await?;
     let mut new_matches = Vec::new();
@@ -215,30 +191,17 @@ async fn write_batch(
             }
             Row::Valid(row) => row,
         };
-        let same_phone = by_phone.get(row.seller.phone.as_str()).copied();
-        let same_nib = row
-            .seller
-            .nib
-            .as_deref()
-            .and_then(|nib| by_nib.get(nib).copied());
-        let target = match (same_phone, same_nib) {
-            (Some(a), Some(b)) if a.id != b.id => {
-                outcome.reject(vec![RejectedRow {
-                    line: row.line,
-                    field: Some("nib".to_owned()),
-                    message: format!(
-                        "belongs to seller '{}' while the phone belongs to seller '{}'",
-                        b.business_name, a.business_name
-                    ),
-                }]);
+        let target = match known.target(row) {
+            Err(rejected) => {
+                outcome.reject(vec![rejected]);
                 continue;
             }
-            (Some(seller), _) | (None, Some(seller)) => seller,
-            (None, None) => {
+            Ok(None) => {
                 inserts.push(rows::new_seller(job.aggregator_id, row.seller.clone(), now));
                 outcome.created += 1;
                 continue;
             }
+            Ok(Some(target)) => target,
         };
         if let Some(&earlier) = matched.get(&target.id) {
             outcome.reject(vec![RejectedRow {
@@ -263,14 +226,7 @@ async fn write_batch(
         }
         outcome.updated += 1;
     }
-    if !inserts.is_empty() {
-        sellers::Entity::insert_many(inserts).exec(&txn).await?;
-    }
-    if !new_matches.is_empty() {
-        import_seller_matches::Entity::insert_many(new_matches)
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_all(&txn, inserts, new_matches).await?;
     let next = progress.with(&outcome);
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
@@ -278,6 +234,67 @@ async fn write_batch(
     catalogue_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
     txn.commit().await?;
     Ok(Some(next))
+}
+
+/// The batch's stored sellers by phone and by NIB.
+struct Known<'a> {
+    by_phone: HashMap<&'a str, &'a sellers::Model>,
+    by_nib: HashMap<&'a str, &'a sellers::Model>,
+}
+
+impl<'a> Known<'a> {
+    fn of(existing: &'a [sellers::Model]) -> Self {
+        Self {
+            by_phone: existing
+                .iter()
+                .map(|seller| (seller.phone.as_str(), seller))
+                .collect(),
+            by_nib: existing
+                .iter()
+                .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
+                .collect(),
+        }
+    }
+
+    /// The stored seller a row updates (`None`: the row is a new seller), or why it cannot
+    /// be written: its phone and NIB belong to two different sellers.
+    fn target(&self, row: &SellerRow) -> Result<Option<&'a sellers::Model>, RejectedRow> {
+        let same_phone = self.by_phone.get(row.seller.phone.as_str()).copied();
+        let same_nib = row
+            .seller
+            .nib
+            .as_deref()
+            .and_then(|nib| self.by_nib.get(nib).copied());
+        match (same_phone, same_nib) {
+            (Some(a), Some(b)) if a.id != b.id => Err(RejectedRow {
+                line: row.line,
+                field: Some("nib".to_owned()),
+                message: format!(
+                    "belongs to seller '{}' while the phone belongs to seller '{}'",
+                    b.business_name, a.business_name
+                ),
+            }),
+            (Some(seller), _) | (None, Some(seller)) => Ok(Some(seller)),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// Inserts the batch's new sellers and its new matches.
+async fn insert_all(
+    txn: &DatabaseTransaction,
+    inserts: Vec<sellers::ActiveModel>,
+    new_matches: Vec<import_seller_matches::ActiveModel>,
+) -> AppResult<()> {
+    if !inserts.is_empty() {
+        sellers::Entity::insert_many(inserts).exec(txn).await?;
+    }
+    if !new_matches.is_empty() {
+        import_seller_matches::Entity::insert_many(new_matches)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The stored sellers among `existing` that earlier lines of the job updated, and their lines.

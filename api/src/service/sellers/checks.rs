@@ -5,7 +5,7 @@ use entity::{
     enums::{SellerScale, SellerSector},
     sellers,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::{
     domain::{Nib, Phone, Text, Validator, optional, optional_text},
@@ -199,4 +199,27 @@ impl SellerPatch {
             bpom_no: self.bpom_no.unwrap_or(current.bpom_no),
         }
     }
+}
+
+/// The aggregator's stored sellers that have the phone or the NIB of any of `sellers`.
+pub async fn registered<'a>(
+    db: &impl ConnectionTrait,
+    aggregator_id: i64,
+    sellers: impl Iterator<Item = &'a ValidSeller>,
+) -> AppResult<Vec<sellers::Model>> {
+    let (phones, nibs): (Vec<String>, Vec<Option<String>>) = sellers
+        .map(|seller| (seller.phone.clone(), seller.nib.clone()))
+        .unzip();
+    if phones.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sellers::Entity::find()
+        .filter(sellers::Column::AggregatorId.eq(aggregator_id))
+        .filter(
+            Condition::any()
+                .add(sellers::Column::Phone.is_in(phones))
+                .add(sellers::Column::Nib.is_in(nibs.into_iter().flatten())),
+        )
+        .all(db)
+        .await?)
 }

@@ -8,6 +8,6 @@ mod read;
 pub mod rows;
 mod write;
 
-pub use checks::{NewSeller, SellerPatch, ValidSeller, find_duplicates, validate};
+pub use checks::{NewSeller, SellerPatch, ValidSeller, find_duplicates, registered, validate};
 pub use read::find;
 pub use write::{onboard, set_status, update};
