@@ -17,7 +17,7 @@ pub async fn serve(demo_mode: bool) -> anyhow::Result<()> {
     let shutdown = stop_on_signals(&settings)?;
     if demo_mode {
         let context = build_context(settings.clone()).await?;
-        let summary = demo::load(&context)
+        let summary = demo::load(&context.db)
             .await
             .context("cannot load the demo data")?;
         summary.print(&settings);

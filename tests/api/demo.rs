@@ -7,7 +7,7 @@ async fn the_demo_data_loads_once_and_its_logins_work() {
         .await
         .unwrap();
 
-    let first = api::demo::load(&context).await.unwrap();
+    let first = api::demo::load(&context.db).await.unwrap();
     let counts = [
         count(&app.db, "aggregators").await,
         count(&app.db, "sellers").await,
@@ -16,7 +16,7 @@ async fn the_demo_data_loads_once_and_its_logins_work() {
         count(&app.db, "channels").await,
         count(&app.db, "users").await,
     ];
-    let second = api::demo::load(&context).await.unwrap();
+    let second = api::demo::load(&context.db).await.unwrap();
 
     assert_eq!(first.aggregators_created, 5);
     assert_eq!(second.aggregators_created, 0);

@@ -5,14 +5,15 @@
 pub(crate) mod data;
 mod records;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
     aggregators, channel_listings, channels,
     enums::{AggregatorStatus, Role, SellerScale, SellerSector, SellerStatus},
     product_variants, products, sellers, users,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 use serde_json::json;
 
@@ -24,8 +25,10 @@ use crate::{
     auth::hash_password,
     config::Settings,
     service::auth::ensure_platform_admin,
-    service::{catalogue_changes, categories},
-    state::AppContext,
+    service::{
+        catalogue_changes, categories,
+        sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
+    },
 };
 
 pub struct DemoSummary {
@@ -69,8 +72,7 @@ impl DemoSummary {
 }
 
 /// Loads whatever part of the demo data set is missing.
-pub async fn load(context: &AppContext) -> anyhow::Result<DemoSummary> {
-    let db = &context.db;
+pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
     categories::ensure_default_tree(db).await?;
     ensure_platform_admin(db, DEMO_ADMIN_EMAIL, DEMO_PASSWORD).await?;
     ensure_channels(db).await?;
@@ -142,6 +144,17 @@ pub(crate) async fn ensure_channels(db: &impl ConnectionTrait) -> anyhow::Result
     Ok(())
 }
 
+/// What the sellers of one demo aggregator are loaded with.
+struct Loading<'a> {
+    index: usize,
+    demo: &'a DemoAggregator,
+    aggregator_id: i64,
+    password_hash: &'a str,
+    channels: Vec<channels::Model>,
+    categories: Vec<entity::categories::Model>,
+    now: DateTime<Utc>,
+}
+
 async fn load_aggregator(
     db: &impl ConnectionTrait,
     index: usize,
@@ -149,6 +162,38 @@ async fn load_aggregator(
     password_hash: &str,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
+    let aggregator_id = insert_aggregator(db, index, demo, password_hash, now).await?;
+    let here = Loading {
+        index,
+        demo,
+        aggregator_id,
+        password_hash,
+        channels: channels::Entity::find().all(db).await?,
+        categories: categories::all(db).await?,
+        now,
+    };
+    let mut seller_number = 0usize;
+    for (sector_index, (_, names, _)) in SECTORS.iter().enumerate() {
+        for (name_index, business_name) in names.iter().enumerate() {
+            // Ten sellers per aggregator, spread over the sectors and cities.
+            if (name_index + index) % 2 == 1 && names.len() > 2 {
+                continue;
+            }
+            seller_number += 1;
+            load_seller(db, &here, sector_index, business_name, seller_number).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The aggregator and the logins of its admin and staff; its id.
+async fn insert_aggregator(
+    db: &impl ConnectionTrait,
+    index: usize,
+    demo: &DemoAggregator,
+    password_hash: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<i64> {
     let aggregator = aggregators::ActiveModel {
         slug: Set(demo.slug.to_owned()),
         name: Set(demo.name.to_owned()),
@@ -180,96 +225,101 @@ async fn load_aggregator(
         )
         .await?;
     }
+    Ok(aggregator.id)
+}
 
-    let all_channels = channels::Entity::find().all(db).await?;
-    let all_categories = categories::all(db).await?;
-    let mut seller_number = 0usize;
-    for (sector_index, (sector, names, templates)) in SECTORS.iter().enumerate() {
-        for (name_index, business_name) in names.iter().enumerate() {
-            // Ten sellers per aggregator, spread over the sectors and cities.
-            if (name_index + index) % 2 == 1 && names.len() > 2 {
-                continue;
-            }
-            seller_number += 1;
-            let city = demo.cities[seller_number % demo.cities.len()];
-            let food = *sector == SellerSector::FoodAndDrink;
-            let seller = sellers::ActiveModel {
-                aggregator_id: Set(aggregator.id),
-                business_name: Set(format!("{business_name} {}", short_city(city))),
-                owner_name: Set(OWNERS[(seller_number + index) % OWNERS.len()].to_owned()),
-                phone: Set(format!(
-                    "+628{}{:02}{:06}",
-                    11 + index,
-                    sector_index,
-                    seller_number * 7919
-                )),
-                nib: Set((!seller_number.is_multiple_of(3))
-                    .then(|| format!("91200{}{:07}", index, seller_number * 104_729))),
-                sector: Set(*sector),
-                scale: Set(match seller_number % 5 {
-                    0 => SellerScale::Small,
-                    4 => SellerScale::Medium,
-                    _ => SellerScale::Micro,
-                }),
-                province: Set(demo.province.to_owned()),
-                city: Set(city.to_owned()),
-                address: Set(Some(format!(
-                    "Jl. Merdeka No. {}, {city}",
-                    seller_number * 3
-                ))),
-                halal_cert_no: Set(
-                    food.then(|| format!("ID{}{:010}", 31 + index, seller_number * 4_241))
-                ),
-                pirt_no: Set(food.then(|| format!("P-IRT {:015}", seller_number * 99_991))),
-                bpom_no: Set(None),
-                status: Set(if seller_number == 9 {
-                    SellerStatus::Suspended
-                } else {
-                    SellerStatus::Active
-                }),
-                created_at: Set(now - chrono::Duration::days((seller_number * 6) as i64)),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(db)
-            .await?;
-            if seller_number == 1 {
-                insert_user(
-                    db,
-                    &format!("seller@{}.demo", demo.slug),
-                    &seller.owner_name,
-                    Role::Seller,
-                    Some(aggregator.id),
-                    Some(seller.id),
-                    password_hash,
-                )
-                .await?;
-            }
-            for (product_index, template) in templates.iter().enumerate() {
-                let category_id = all_categories
-                    .iter()
-                    .find(|category| category.slug == template.1)
-                    .map(|category| category.id)
-                    .ok_or_else(|| anyhow::anyhow!("missing category {}", template.1))?;
-                let sku_base = format!(
-                    "{}-{}-{}",
-                    demo.slug.split('-').next().unwrap_or("dmg").to_uppercase(),
-                    seller.id,
-                    product_index + 1
-                );
-                insert_product(
-                    db,
-                    &seller,
-                    category_id,
-                    template,
-                    &sku_base,
-                    food,
-                    product_index,
-                    &all_channels,
-                )
-                .await?;
-            }
-        }
+/// A seller, checked and built as onboarding would (a few start suspended), with its
+/// products; the first seller of each aggregator gets a login.
+async fn load_seller(
+    db: &impl ConnectionTrait,
+    here: &Loading<'_>,
+    sector_index: usize,
+    business_name: &str,
+    seller_number: usize,
+) -> anyhow::Result<()> {
+    let (demo, now) = (here.demo, here.now);
+    let (sector, _, templates) = SECTORS[sector_index];
+    let input = seller_input(demo, here.index, sector_index, business_name, seller_number);
+    let mut row = seller_rows::new_seller(here.aggregator_id, validate_seller(&input)?, now);
+    if seller_number == 9 {
+        row.status = Set(SellerStatus::Suspended);
+    }
+    row.created_at = Set(now - chrono::Duration::days((seller_number * 6) as i64));
+    let seller = row.insert(db).await?;
+    if seller_number == 1 {
+        insert_user(
+            db,
+            &format!("seller@{}.demo", demo.slug),
+            &seller.owner_name,
+            Role::Seller,
+            Some(here.aggregator_id),
+            Some(seller.id),
+            here.password_hash,
+        )
+        .await?;
+    }
+    let food = sector == SellerSector::FoodAndDrink;
+    for (product_index, template) in templates.iter().enumerate() {
+        let category_id = here
+            .categories
+            .iter()
+            .find(|category| category.slug == template.1)
+            .map(|category| category.id)
+            .ok_or_else(|| anyhow::anyhow!("missing category {}", template.1))?;
+        let sku_base = format!(
+            "{}-{}-{}",
+            demo.slug.split('-').next().unwrap_or("dmg").to_uppercase(),
+            seller.id,
+            product_index + 1
+        );
+        insert_product(
+            db,
+            &seller,
+            category_id,
+            template,
+            &sku_base,
+            food,
+            product_index,
+            &here.channels,
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// The `seller_number`-th demo seller of the `index`-th aggregator, as onboarding would take it.
+fn seller_input(
+    demo: &DemoAggregator,
+    index: usize,
+    sector_index: usize,
+    business_name: &str,
+    seller_number: usize,
+) -> NewSeller {
+    let (sector, _, _) = SECTORS[sector_index];
+    let city = demo.cities[seller_number % demo.cities.len()];
+    let food = sector == SellerSector::FoodAndDrink;
+    NewSeller {
+        business_name: format!("{business_name} {}", short_city(city)),
+        owner_name: OWNERS[(seller_number + index) % OWNERS.len()].to_owned(),
+        phone: format!(
+            "+628{}{:02}{:06}",
+            11 + index,
+            sector_index,
+            seller_number * 7919
+        ),
+        nib: (!seller_number.is_multiple_of(3))
+            .then(|| format!("91200{}{:07}", index, seller_number * 104_729)),
+        sector,
+        scale: match seller_number % 5 {
+            0 => SellerScale::Small,
+            4 => SellerScale::Medium,
+            _ => SellerScale::Micro,
+        },
+        province: demo.province.to_owned(),
+        city: city.to_owned(),
+        address: Some(format!("Jl. Merdeka No. {}, {city}", seller_number * 3)),
+        halal_cert_no: food.then(|| format!("ID{}{:010}", 31 + index, seller_number * 4_241)),
+        pirt_no: food.then(|| format!("P-IRT {:015}", seller_number * 99_991)),
+        bpom_no: None,
+    }
 }

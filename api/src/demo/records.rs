@@ -4,12 +4,15 @@ use chrono::Utc;
 use entity::{
     channel_listings, channels,
     enums::{ListingStatus, ProductStatus, Role},
-    product_images, product_variants, products, sellers, users,
+    products as products_table, sellers, users,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
-use serde_json::json;
 
 use super::data::ProductTemplate;
+use crate::{
+    domain::Validator,
+    service::products::{self, NewImage, NewProduct, NewVariant},
+};
 
 pub async fn insert_user(
     db: &impl ConnectionTrait,
@@ -38,12 +41,14 @@ pub async fn insert_user(
     Ok(())
 }
 
+/// A demo product of `seller`, checked and stored as `createProduct` would (but for the
+/// ARCHIVED ones, which the mutation refuses), and listed on a channel when it is ACTIVE.
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_product(
     db: &impl ConnectionTrait,
     seller: &sellers::Model,
     category_id: i64,
-    (title, _, base_price, weight, option_name, options): &ProductTemplate,
+    template: &ProductTemplate,
     sku_base: &str,
     halal: bool,
     product_index: usize,
@@ -55,84 +60,90 @@ pub async fn insert_product(
         7 => ProductStatus::Archived,
         _ => ProductStatus::Active,
     };
-    let product = products::ActiveModel {
-        aggregator_id: Set(seller.aggregator_id),
-        seller_id: Set(seller.id),
-        category_id: Set(category_id),
-        title: Set(format!(
+    let input = product_input(seller, category_id, template, sku_base, halal);
+    let mut v = Validator::new();
+    let mut product = products::checks::validate_new(&mut v, &input);
+    v.finish()?;
+    product.fields.status = status;
+    let product = products::store_new(db, (seller.aggregator_id, seller.id), &product, now).await?;
+    if status == ProductStatus::Active {
+        insert_listing(db, &product, all_channels, now).await?;
+    }
+    Ok(())
+}
+
+fn product_input(
+    seller: &sellers::Model,
+    category_id: i64,
+    (title, _, base_price, weight, option_name, options): &ProductTemplate,
+    sku_base: &str,
+    halal: bool,
+) -> NewProduct {
+    let variants = options
+        .iter()
+        .enumerate()
+        .map(|(position, option)| NewVariant {
+            sku: format!("{sku_base}-{}", position + 1),
+            name: Some((*option).to_owned()),
+            option_values: vec![((*option_name).to_owned(), (*option).to_owned())],
+            price: (base_price + position as i64 * base_price / 5 / 500 * 500).to_string(),
+            stock: ((seller.id * 13 + position as i64 * 7) % 60) as i32,
+            weight_grams: *weight,
+        })
+        .collect();
+    NewProduct {
+        seller_id: seller.id,
+        category_id,
+        title: format!(
             "{title} {}",
             seller
                 .business_name
                 .split_whitespace()
                 .last()
                 .unwrap_or_default()
-        )),
-        description: Set(format!(
+        ),
+        description: Some(format!(
             "{title} buatan {}, {}. Dikirim dari {}.",
             seller.business_name, seller.owner_name, seller.city
         )),
-        status: Set(status),
-        halal_certified: Set(halal),
-        version: Set(1),
-        published_at: Set((status == ProductStatus::Active).then_some(now)),
+        status: Some(ProductStatus::Draft),
+        halal_certified: halal,
+        variants,
+        images: vec![NewImage {
+            url: format!("https://picsum.photos/seed/{sku_base}/800/800"),
+            alt_text: Some((*title).to_owned()),
+        }],
+    }
+}
+
+async fn insert_listing(
+    db: &impl ConnectionTrait,
+    product: &products_table::Model,
+    all_channels: &[channels::Model],
+    now: chrono::DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let channel = &all_channels[(product.id as usize) % all_channels.len()];
+    channel_listings::ActiveModel {
+        aggregator_id: Set(product.aggregator_id),
+        product_id: Set(product.id),
+        channel_id: Set(channel.id),
+        status: Set(if product.id % 4 == 0 {
+            ListingStatus::Pending
+        } else {
+            ListingStatus::Live
+        }),
+        price_override: Set(None),
+        external_id: Set((product.id % 4 != 0)
+            .then(|| format!("{}-{}", channel.code.to_lowercase(), product.id))),
+        last_error: Set(None),
+        attempts: Set(1),
+        delivered_version: Set((product.id % 4 != 0).then_some(1)),
+        delivered_at: Set((product.id % 4 != 0).then_some(now)),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
     }
     .insert(db)
     .await?;
-    for (position, option) in options.iter().enumerate() {
-        product_variants::ActiveModel {
-            aggregator_id: Set(seller.aggregator_id),
-            product_id: Set(product.id),
-            sku: Set(format!("{sku_base}-{}", position + 1)),
-            name: Set((*option).to_owned()),
-            option_values: Set(json!({ *option_name: option })),
-            price: Set(base_price + position as i64 * base_price / 5 / 500 * 500),
-            stock: Set(((seller.id * 13 + position as i64 * 7) % 60) as i32),
-            weight_grams: Set(*weight),
-            position: Set(position as i32),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
-    product_images::ActiveModel {
-        product_id: Set(product.id),
-        url: Set(format!("https://picsum.photos/seed/{sku_base}/800/800")),
-        alt_text: Set(Some(title.to_string())),
-        position: Set(0),
-        created_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    if status == ProductStatus::Active {
-        let channel = &all_channels[(product.id as usize) % all_channels.len()];
-        channel_listings::ActiveModel {
-            aggregator_id: Set(seller.aggregator_id),
-            product_id: Set(product.id),
-            channel_id: Set(channel.id),
-            status: Set(if product.id % 4 == 0 {
-                ListingStatus::Pending
-            } else {
-                ListingStatus::Live
-            }),
-            price_override: Set(None),
-            external_id: Set((product.id % 4 != 0)
-                .then(|| format!("{}-{}", channel.code.to_lowercase(), product.id))),
-            last_error: Set(None),
-            attempts: Set(1),
-            delivered_version: Set((product.id % 4 != 0).then_some(1)),
-            delivered_at: Set((product.id % 4 != 0).then_some(now)),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
     Ok(())
 }

@@ -19,8 +19,9 @@ use crate::{
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators, categories, channels, listings, product_images, products, public_catalogue,
-        sellers, users, variants,
+        aggregators, categories, channels, listings,
+        products::{self, images as product_images, variants},
+        public_catalogue, sellers, users,
     },
 };
 

@@ -15,8 +15,7 @@ use crate::{
     error::AppResult,
     service::{
         catalogue::ProductDetail,
-        product_images as images_service,
-        products::{self as service, NewProduct, ProductChanges},
+        products::{self as service, NewProduct, ProductChanges, images as images_service},
     },
 };
 
@@ -27,7 +26,7 @@ pub struct ProductImageInput {
     pub alt_text: Option<String>,
 }
 
-impl From<ProductImageInput> for images_service::NewImage {
+impl From<ProductImageInput> for service::NewImage {
     fn from(input: ProductImageInput) -> Self {
         Self {
             url: input.url,

@@ -5,7 +5,7 @@ use async_graphql::{ComplexObject, ID, InputObject, SimpleObject};
 use entity::product_variants;
 
 use super::{money::Money, relay::to_id};
-use crate::{domain::OptionValues, service::variants::NewVariant};
+use crate::{domain::OptionValues, service::products::NewVariant};
 
 /// One option that tells variants apart, e.g. `rasa: pedas`.
 #[derive(SimpleObject, InputObject, Clone, Debug)]

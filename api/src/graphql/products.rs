@@ -19,8 +19,11 @@ use super::{
 use crate::service::{
     catalogue::ProductDetail,
     categories,
-    product_search::{self, ProductFilter},
-    products as service, sellers,
+    products::{
+        self as service,
+        search::{self as product_search, ProductFilter},
+    },
+    sellers,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

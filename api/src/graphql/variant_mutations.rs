@@ -14,9 +14,9 @@ use super::{
 };
 use crate::{
     error::AppResult,
-    service::{
-        stock,
-        variants::{self as service, NewVariant, VariantChanges},
+    service::products::{
+        NewVariant, stock,
+        variants::{self as service, VariantChanges},
     },
 };
 

@@ -126,53 +126,70 @@ pub async fn run(db: &DatabaseConnection, plan: SeedPlan) -> anyhow::Result<Seed
             products_here,
             &leaf_categories,
             &channel_ids,
-        );
-        let txn = crate::db::begin_write(db).await?;
-        generated
-            .aggregator
-            .insert(&txn)
-            .await
-            .context("inserting an aggregator")?;
-        report.aggregators += 1;
-        report.sellers += insert_chunked(&txn, generated.sellers)
-            .await
-            .context("inserting sellers")?;
-        report.products += insert_chunked(&txn, generated.products)
-            .await
-            .context("inserting products")?;
-        report.variants += insert_chunked(&txn, generated.variants)
-            .await
-            .context("inserting variants")?;
-        report.images += insert_chunked(&txn, generated.images)
-            .await
-            .context("inserting images")?;
-        report.listings += insert_chunked(&txn, generated.listings)
-            .await
-            .context("inserting listings")?;
-        txn.commit().await?;
+        )?;
+        insert_rows(db, generated, &mut report).await?;
     }
     // The bulk inserts bypassed the services; delta sync must still see every product.
     catalogue_changes::all_products_changed(db)
         .await
         .context("recording the catalogue changes")?;
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        for table in [
-            "aggregators",
-            "sellers",
-            "products",
-            "product_variants",
-            "product_images",
-            "channel_listings",
-        ] {
-            db.execute_unprepared(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            ))
-            .await?;
-        }
-        db.execute_unprepared("ANALYZE").await?;
+        move_sequences(db).await?;
     }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Inserts one aggregator's rows in one transaction, counting them in `report`.
+async fn insert_rows(
+    db: &DatabaseConnection,
+    generated: rows::AggregatorRows,
+    report: &mut SeedReport,
+) -> anyhow::Result<()> {
+    let txn = crate::db::begin_write(db).await?;
+    generated
+        .aggregator
+        .insert(&txn)
+        .await
+        .context("inserting an aggregator")?;
+    report.aggregators += 1;
+    report.sellers += insert_chunked(&txn, generated.sellers)
+        .await
+        .context("inserting sellers")?;
+    report.products += insert_chunked(&txn, generated.products)
+        .await
+        .context("inserting products")?;
+    report.variants += insert_chunked(&txn, generated.variants)
+        .await
+        .context("inserting variants")?;
+    report.images += insert_chunked(&txn, generated.images)
+        .await
+        .context("inserting images")?;
+    report.listings += insert_chunked(&txn, generated.listings)
+        .await
+        .context("inserting listings")?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Moves PostgreSQL's identity sequences past the ids allocated here, and refreshes the
+/// planner's statistics.
+async fn move_sequences(db: &DatabaseConnection) -> anyhow::Result<()> {
+    for table in [
+        "aggregators",
+        "sellers",
+        "products",
+        "product_variants",
+        "product_images",
+        "channel_listings",
+    ] {
+        db.execute_unprepared(&format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT COALESCE(MAX(id), 1) FROM {table}))"
+        ))
+        .await?;
+    }
+    db.execute_unprepared("ANALYZE").await?;
+    Ok(())
 }
 
 /// The `index`-th of `parts` near-equal shares of `total`.

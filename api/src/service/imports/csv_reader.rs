@@ -1,9 +1,11 @@
 //! Reads an uploaded CSV file and checks its shape: UTF-8, comma-separated, the expected header.
 //! Row contents are checked later, row by row, by the importers.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt::Display};
 
-use super::RejectedRow;
+use sea_orm::Iterable;
+
+use super::rejections::RejectedRow;
 use crate::error::{AppError, AppResult, FieldErrorCode};
 
 /// The header an import expects. Names are matched case-insensitively.
@@ -241,6 +243,29 @@ fn check_header(
         }
     }
     Ok(columns)
+}
+
+/// Parses an enum column by its value's name, in any case (`food_and_drink`).
+pub(super) fn one_of<E: Iterable + Display>(
+    record: &Record<'_>,
+    column: &str,
+) -> Result<E, RejectedRow> {
+    let raw = record.get(column);
+    E::iter()
+        .find(|value| value.to_string().eq_ignore_ascii_case(raw))
+        .ok_or_else(|| {
+            let message = if raw.is_empty() {
+                "can't be blank".to_owned()
+            } else {
+                let names: Vec<String> = E::iter().map(|value| value.to_string()).collect();
+                format!("must be one of {}", names.join(", "))
+            };
+            RejectedRow {
+                line: record.line,
+                field: Some(column.to_owned()),
+                message,
+            }
+        })
 }
 
 #[cfg(test)]

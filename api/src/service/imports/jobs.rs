@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::{RejectedRow, rejected_rows};
+use super::rejections::{RejectedRow, rejected_rows};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},

@@ -6,16 +6,16 @@ use std::collections::HashMap;
 use entity::enums::ProductStatus;
 
 use super::{
-    RejectedRow,
-    csv_reader::{CsvFile, Record},
-    one_of,
+    csv_reader::{CsvFile, Record, one_of},
+    rejections::RejectedRow,
 };
 use crate::{
-    domain::{HttpsUrl, Phone, Slug, Text, Validator, optional_text},
+    domain::{HttpsUrl, Phone, Slug, Text, Validator},
     error::{AppError, FieldError},
-    service::{
-        product_images::MAX_IMAGES,
-        variants::{self, NewVariant, ValidVariant},
+    service::products::{
+        checks,
+        fields::{MAX_IMAGES, NewVariant, ValidVariant},
+        variant_checks,
     },
 };
 
@@ -30,8 +30,6 @@ const PRODUCT_COLUMNS: [&str; 7] = [
     "image_urls",
 ];
 const MAX_HANDLE_CHARS: usize = 100;
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_DESCRIPTION_CHARS: usize = 5000;
 
 pub struct ProductDef {
     pub line: u64,
@@ -182,16 +180,8 @@ fn product(record: &Record<'_>, handle: String) -> Result<ProductDef, Vec<Reject
     let line = record.line;
     let mut v = Validator::new();
     let seller_phone = v.check(Phone::parse(&["seller_phone"], record.get("seller_phone")));
-    let title = v.check(Text::parse(
-        &["title"],
-        record.get("title"),
-        MAX_TITLE_CHARS,
-    ));
-    let description = v.check(optional_text(
-        &["description"],
-        record.optional("description"),
-        MAX_DESCRIPTION_CHARS,
-    ));
+    let title = checks::title(&mut v, &[], record.get("title"));
+    let description = checks::description(&mut v, &[], record.optional("description"));
     let category = v.check(Slug::parse(&["category"], record.get("category")));
     let mut reasons = Vec::new();
     let halal = match record.get("halal").to_ascii_lowercase().as_str() {
@@ -244,8 +234,8 @@ fn product(record: &Record<'_>, handle: String) -> Result<ProductDef, Vec<Reject
         line,
         handle,
         seller_phone: seller_phone.into_inner(),
-        title: title.into_inner(),
-        description: description.unwrap_or_default(),
+        title,
+        description,
         category: category.into_inner(),
         halal,
         status,
@@ -298,7 +288,7 @@ fn variant(record: &Record<'_>) -> Result<VariantRow, Vec<RejectedRow>> {
         weight_grams: weight_grams.unwrap_or(0),
     };
     let mut v = Validator::new();
-    let variant = variants::validate(&mut v, &["input"], &input);
+    let variant = variant_checks::validate(&mut v, &["input"], &input);
     if let Err(AppError::Invalid(errors)) = v.finish() {
         reasons.extend(errors.into_iter().map(|error| {
             let column = variant_column(&error.field);

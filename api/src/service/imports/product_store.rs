@@ -1,13 +1,11 @@
-//! The catalogue reads and writes of the product import: one round of lookups per batch, and
-//! bulk inserts of variants and images.
+//! The catalogue reads of the product import: one round of lookups per batch.
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
 use entity::{product_images, product_variants, products, sellers};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder};
 
-use super::product_rows::{Group, VariantRow};
+use super::product_rows::Group;
 use crate::error::AppResult;
 
 /// What the batch's lookups found.
@@ -87,60 +85,4 @@ pub async fn lookups(
         siblings,
         images,
     })
-}
-
-pub async fn insert_variants(
-    txn: &DatabaseTransaction,
-    product: &products::Model,
-    rows: &[&VariantRow],
-    last_position: i32,
-) -> AppResult<()> {
-    let now = Utc::now();
-    let models =
-        rows.iter()
-            .zip(last_position + 1..)
-            .map(|(row, position)| product_variants::ActiveModel {
-                aggregator_id: Set(product.aggregator_id),
-                product_id: Set(product.id),
-                sku: Set(row.variant.sku.clone()),
-                name: Set(row.variant.name.clone()),
-                option_values: Set(row.variant.option_values.to_json()),
-                price: Set(row.variant.price),
-                stock: Set(row.stock.unwrap_or(0)),
-                weight_grams: Set(row.weight_grams.unwrap_or(0)),
-                position: Set(position),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            });
-    product_variants::Entity::insert_many(models)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
-}
-
-pub async fn insert_images(
-    txn: &DatabaseTransaction,
-    product_id: i64,
-    urls: &[String],
-) -> AppResult<()> {
-    if urls.is_empty() {
-        return Ok(());
-    }
-    let now = Utc::now();
-    let models = urls
-        .iter()
-        .zip(0..)
-        .map(|(url, position)| product_images::ActiveModel {
-            product_id: Set(product_id),
-            url: Set(url.clone()),
-            alt_text: Set(None),
-            position: Set(position),
-            created_at: Set(now),
-            ..Default::default()
-        });
-    product_images::Entity::insert_many(models)
-        .exec_without_returning(txn)
-        .await?;
-    Ok(())
 }

@@ -7,28 +7,34 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::{
-    categories, enums::ProductStatus, import_jobs, product_images, product_variants, products,
-};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    QueryFilter, Set,
-};
+use entity::{categories, import_jobs, products};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    BATCH_ROWS, RejectedRow, bump_catalogue_version,
+    batches::{
+        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
+    },
     csv_reader::Columns,
     jobs::{self, BatchOutcome},
     product_rows::{Group, ProductDef, VariantRow, parse_all},
-    product_store::{Stored, insert_images, insert_variants, lookups},
-    retry_on_conflict,
-    run::{Batches, parse_file, unprocessed},
+    product_store::{Stored, lookups},
+    rejections::RejectedRow,
 };
 use crate::{
     cache::Cache,
     error::AppResult,
-    service::{catalogue::touch, catalogue_changes, products::MAX_VARIANTS},
+    service::{
+        catalogue::touch,
+        catalogue_changes,
+        products::{
+            MAX_VARIANTS,
+            fields::{ProductFields, ValidImage, ValidVariant},
+            images,
+            rows::{new_product, product_changes, variant_changes},
+            variants,
+        },
+    },
 };
 
 pub const COLUMNS: Columns = Columns {
@@ -179,7 +185,16 @@ async fn write_batch(
 }
 
 /// Why a whole product was refused: (its describing line, the column, the reason).
-type Refusal = Option<(u64, &'static str, String)>;
+type Refusal = (u64, &'static str, String);
+
+/// Where a product's rows go: a new product of the seller, or a stored one.
+struct Target {
+    seller_id: i64,
+    fields: ProductFields,
+    stored: Option<products::Model>,
+    /// The highest position among the stored product's variants (-1 for none).
+    last_position: i32,
+}
 
 async fn write_product(
     txn: &DatabaseTransaction,
@@ -189,8 +204,29 @@ async fn write_product(
     categories: &HashMap<String, i64>,
     stored: &Stored,
     outcome: &mut BatchOutcome,
-) -> AppResult<Refusal> {
-    let refuse = |field, message: String| Ok(Some((def.line, field, message)));
+) -> AppResult<Option<Refusal>> {
+    let target = match target(def, rows, categories, stored) {
+        Ok(target) => target,
+        Err(refusal) => return Ok(Some(refusal)),
+    };
+    match &target.stored {
+        None => create_product(txn, aggregator_id, def, rows, &target, outcome).await?,
+        Some(product) => {
+            update_product(txn, product, def, rows, &target, stored, outcome).await?;
+        }
+    }
+    Ok(None)
+}
+
+/// Matches the product's rows to a seller, a category and at most one stored product, or
+/// says why they cannot be written.
+fn target(
+    def: &ProductDef,
+    rows: &[&VariantRow],
+    categories: &HashMap<String, i64>,
+    stored: &Stored,
+) -> Result<Target, Refusal> {
+    let refuse = |field, message: String| Err((def.line, field, message));
     let Some(&seller_id) = stored.sellers.get(&def.seller_phone) else {
         return refuse(
             "seller_phone",
@@ -230,56 +266,72 @@ async fn write_product(
             format!("a product may hold at most {MAX_VARIANTS} variants"),
         );
     }
-    let now = Utc::now();
-    let product = match matched.iter().next().and_then(|id| stored.products.get(id)) {
-        Some(product) if product.seller_id != seller_id => {
-            return refuse(
-                "seller_phone",
-                "the SKUs belong to a product of another seller".into(),
-            );
-        }
-        Some(product) => product.clone(),
-        None => {
-            let product = products::ActiveModel {
-                aggregator_id: Set(aggregator_id),
-                seller_id: Set(seller_id),
-                category_id: Set(category_id),
-                title: Set(def.title.clone()),
-                description: Set(def.description.clone()),
-                status: Set(def.status),
-                halal_certified: Set(def.halal),
-                version: Set(1),
-                published_at: Set((def.status == ProductStatus::Active).then_some(now)),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            }
-            .insert(txn)
-            .await?;
-            insert_images(txn, product.id, def.images.as_deref().unwrap_or_default()).await?;
-            insert_variants(txn, &product, rows, last_position).await?;
-            outcome.created += rows.len();
-            outcome.changed_products.push(product.id);
-            return Ok(None);
-        }
-    };
+    let product = matched.iter().next().and_then(|id| stored.products.get(id));
+    if product.is_some_and(|product| product.seller_id != seller_id) {
+        return refuse(
+            "seller_phone",
+            "the SKUs belong to a product of another seller".into(),
+        );
+    }
+    Ok(Target {
+        seller_id,
+        fields: ProductFields {
+            category_id,
+            title: def.title.clone(),
+            description: def.description.clone(),
+            status: def.status,
+            halal_certified: def.halal,
+        },
+        stored: product.cloned(),
+        last_position,
+    })
+}
 
+fn valid_images(urls: &[String]) -> Vec<ValidImage> {
+    urls.iter()
+        .map(|url| ValidImage {
+            url: url.clone(),
+            alt_text: None,
+        })
+        .collect()
+}
+
+async fn create_product(
+    txn: &DatabaseTransaction,
+    aggregator_id: i64,
+    def: &ProductDef,
+    rows: &[&VariantRow],
+    target: &Target,
+    outcome: &mut BatchOutcome,
+) -> AppResult<()> {
+    let now = Utc::now();
+    let product = new_product((aggregator_id, target.seller_id), &target.fields, now)
+        .insert(txn)
+        .await?;
+    images::insert(
+        txn,
+        product.id,
+        &valid_images(def.images.as_deref().unwrap_or_default()),
+    )
+    .await?;
+    insert_variants(txn, &product, rows, target.last_position, now).await?;
+    outcome.created += rows.len();
+    outcome.changed_products.push(product.id);
+    Ok(())
+}
+
+async fn update_product(
+    txn: &DatabaseTransaction,
+    product: &products::Model,
+    def: &ProductDef,
+    rows: &[&VariantRow],
+    target: &Target,
+    stored: &Stored,
+    outcome: &mut BatchOutcome,
+) -> AppResult<()> {
+    let now = Utc::now();
     let mut changed = false;
-    let fields_changed = product.title != def.title
-        || product.description != def.description
-        || product.category_id != category_id
-        || product.halal_certified != def.halal
-        || product.status != def.status;
-    if fields_changed {
-        let mut update: products::ActiveModel = product.clone().into();
-        update.title = Set(def.title.clone());
-        update.description = Set(def.description.clone());
-        update.category_id = Set(category_id);
-        update.halal_certified = Set(def.halal);
-        update.status = Set(def.status);
-        if def.status == ProductStatus::Active && product.published_at.is_none() {
-            update.published_at = Set(Some(now));
-        }
+    if let Some(update) = product_changes(product, &target.fields, now) {
         update.update(txn).await?;
         changed = true;
     }
@@ -290,11 +342,7 @@ async fn write_product(
             .map_or(&[][..], Vec::as_slice)
             != urls.as_slice()
     {
-        product_images::Entity::delete_many()
-            .filter(product_images::Column::ProductId.eq(product.id))
-            .exec(txn)
-            .await?;
-        insert_images(txn, product.id, urls).await?;
+        images::replace(txn, product.id, &valid_images(urls)).await?;
         changed = true;
     }
     let mut new_variants = Vec::new();
@@ -304,30 +352,15 @@ async fn write_product(
             continue;
         };
         outcome.updated += 1;
-        let variant = &row.variant;
-        let option_values = variant.option_values.to_json();
         let stock = row.stock.unwrap_or(current.stock);
         let weight_grams = row.weight_grams.unwrap_or(current.weight_grams);
-        if current.name == variant.name
-            && current.option_values == option_values
-            && current.price == variant.price
-            && current.stock == stock
-            && current.weight_grams == weight_grams
-        {
-            continue;
+        if let Some(update) = variant_changes(current, &row.variant, (stock, weight_grams), now) {
+            update.update(txn).await?;
+            changed = true;
         }
-        let mut update: product_variants::ActiveModel = current.clone().into();
-        update.name = Set(variant.name.clone());
-        update.option_values = Set(option_values);
-        update.price = Set(variant.price);
-        update.stock = Set(stock);
-        update.weight_grams = Set(weight_grams);
-        update.updated_at = Set(now);
-        update.update(txn).await?;
-        changed = true;
     }
     if !new_variants.is_empty() {
-        insert_variants(txn, &product, &new_variants, last_position).await?;
+        insert_variants(txn, product, &new_variants, target.last_position, now).await?;
         outcome.created += new_variants.len();
         changed = true;
     }
@@ -335,5 +368,24 @@ async fn write_product(
         touch(txn, product.id).await?;
         outcome.changed_products.push(product.id);
     }
-    Ok(None)
+    Ok(())
+}
+
+/// Stores new rows' variants after the product's last position.
+async fn insert_variants(
+    txn: &DatabaseTransaction,
+    product: &products::Model,
+    rows: &[&VariantRow],
+    last_position: i32,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let variants: Vec<&ValidVariant> = rows.iter().map(|row| &row.variant).collect();
+    variants::insert_many(
+        txn,
+        (product.aggregator_id, product.id),
+        &variants,
+        last_position + 1,
+        now,
+    )
+    .await
 }

@@ -9,7 +9,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    csv_reader::{self, Columns, CsvFile},
+    batches::Batches,
     jobs::{self, Failure},
     lease, products, sellers,
 };
@@ -26,13 +26,6 @@ pub enum Ran {
     /// Stopped between two batches and given back; the next runner carries on.
     Stopped,
     /// Another runner took the job over (this one's lease ran out); nothing more was written.
-    LeaseLost,
-}
-
-/// How a kind's batches ended.
-pub(super) enum Batches {
-    Done,
-    Stopped,
     LeaseLost,
 }
 
@@ -83,39 +76,4 @@ pub async fn run_claimed(
             jobs::finish(db, job, Some(Failure::Error(error))).await?,
         )),
     }
-}
-
-/// Reads and parses the file off the async threads (a 20 MiB file takes a moment); `None`
-/// when `stop` comes first.
-pub(super) async fn parse_file<T: Send + 'static>(
-    content: Vec<u8>,
-    columns: &'static Columns,
-    parse_all: fn(&CsvFile) -> T,
-    stop: &CancellationToken,
-) -> AppResult<Option<T>> {
-    let parsing = tokio::task::spawn_blocking(move || {
-        csv_reader::read(&content, columns).map(|csv| parse_all(&csv))
-    });
-    tokio::select! {
-        parsed = parsing => {
-            parsed.map_err(|err| AppError::Internal(anyhow::Error::new(err)))?.map(Some)
-        }
-        () = stop.cancelled() => Ok(None),
-    }
-}
-
-/// What is left of a job's parsed file after the first `done` entries (rows, or products),
-/// or an error when the file has fewer (it does not match the job).
-pub(super) fn unprocessed<'a, T>(
-    job: &import_jobs::Model,
-    parsed: &'a [T],
-    done: usize,
-) -> AppResult<&'a [T]> {
-    parsed.get(done..).ok_or_else(|| {
-        AppError::Internal(anyhow::anyhow!(
-            "import job {} cannot resume after {} processed rows: its file does not reach them",
-            job.id,
-            job.processed_rows
-        ))
-    })
 }

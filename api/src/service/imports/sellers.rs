@@ -5,27 +5,29 @@ use std::{collections::HashMap, time::Duration};
 
 use chrono::Utc;
 use entity::{
-    enums::{SellerScale, SellerSector, SellerStatus},
+    enums::{SellerScale, SellerSector},
     import_jobs, import_seller_matches, sellers,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, Set,
 };
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    BATCH_ROWS, RejectedRow, bump_catalogue_version,
-    csv_reader::{Columns, CsvFile, Record},
-    field_rejections, jobs, one_of, retry_on_conflict,
-    run::{Batches, parse_file, unprocessed},
+    batches::{
+        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
+    },
+    csv_reader::{Columns, CsvFile, Record, one_of},
+    jobs,
+    rejections::{RejectedRow, field_rejections},
 };
 use crate::{
     cache::Cache,
     error::AppResult,
     service::{
         catalogue_changes,
-        sellers::{self as rules, NewSeller, ValidSeller},
+        sellers::{self as rules, NewSeller, ValidSeller, rows},
     },
 };
 
@@ -45,8 +47,6 @@ pub const COLUMNS: Columns = Columns {
 struct SellerRow {
     line: u64,
     seller: ValidSeller,
-    sector: SellerSector,
-    scale: SellerScale,
 }
 
 enum Row {
@@ -145,11 +145,9 @@ fn parse(record: &Record<'_>) -> Result<SellerRow, Vec<RejectedRow>> {
         .map_err(|error| reasons.extend(field_rejections(record.line, error)))
         .ok();
     match (seller, sector, scale) {
-        (Some(seller), Ok(sector), Ok(scale)) => Ok(SellerRow {
+        (Some(seller), Ok(_), Ok(_)) => Ok(SellerRow {
             line: record.line,
             seller,
-            sector,
-            scale,
         }),
         (_, sector, scale) => {
             reasons.extend(sector.err());
@@ -169,36 +167,12 @@ async fn write_batch(
     lease: Duration,
 ) -> AppResult<Option<jobs::Progress>> {
     let txn = crate::db::begin_write(db).await?;
-    let valid: Vec<&SellerRow> = batch
-        .iter()
-        .filter_map(|row| match row {
-            Row::Valid(row) => Some(row.as_ref()),
-            Row::Rejected(_) => None,
-        })
-        .collect();
-    let existing = if valid.is_empty() {
-        Vec::new()
-    } else {
-        let phones = valid.iter().map(|row| row.seller.phone.clone());
-        let nibs = valid.iter().filter_map(|row| row.seller.nib.clone());
-        sellers::Entity::find()
-            .filter(sellers::Column::AggregatorId.eq(job.aggregator_id))
-            .filter(
-                Condition::any()
-                    .add(sellers::Column::Phone.is_in(phones))
-                    .add(sellers::Column::Nib.is_in(nibs)),
-            )
-            .all(&txn)
-            .await?
-    };
-    let by_phone: HashMap<&str, &sellers::Model> = existing
-        .iter()
-        .map(|seller| (seller.phone.as_str(), seller))
-        .collect();
-    let by_nib: HashMap<&str, &sellers::Model> = existing
-        .iter()
-        .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
-        .collect();
+    let valid = batch.iter().filter_map(|row| match row {
+        Row::Valid(row) => Some(&row.seller),
+        Row::Rejected(_) => None,
+    });
+    let existing = rules::registered(&txn, job.aggregator_id, valid).await?;
+    let known = Known::of(&existing);
     // Seller id → the line that updated it, in this job's earlier batches and in this one.
     let mut matched = earlier_matches(&txn, job.id, &existing).await?;
     let mut new_matches = Vec::new();
@@ -217,30 +191,17 @@ async fn write_batch(
             }
             Row::Valid(row) => row,
         };
-        let same_phone = by_phone.get(row.seller.phone.as_str()).copied();
-        let same_nib = row
-            .seller
-            .nib
-            .as_deref()
-            .and_then(|nib| by_nib.get(nib).copied());
-        let target = match (same_phone, same_nib) {
-            (Some(a), Some(b)) if a.id != b.id => {
-                outcome.reject(vec![RejectedRow {
-                    line: row.line,
-                    field: Some("nib".to_owned()),
-                    message: format!(
-                        "belongs to seller '{}' while the phone belongs to seller '{}'",
-                        b.business_name, a.business_name
-                    ),
-                }]);
+        let target = match known.target(row) {
+            Err(rejected) => {
+                outcome.reject(vec![rejected]);
                 continue;
             }
-            (Some(seller), _) | (None, Some(seller)) => seller,
-            (None, None) => {
-                inserts.push(new_seller(job.aggregator_id, row, now));
+            Ok(None) => {
+                inserts.push(rows::new_seller(job.aggregator_id, row.seller.clone(), now));
                 outcome.created += 1;
                 continue;
             }
+            Ok(Some(target)) => target,
         };
         if let Some(&earlier) = matched.get(&target.id) {
             outcome.reject(vec![RejectedRow {
@@ -265,14 +226,7 @@ async fn write_batch(
         }
         outcome.updated += 1;
     }
-    if !inserts.is_empty() {
-        sellers::Entity::insert_many(inserts).exec(&txn).await?;
-    }
-    if !new_matches.is_empty() {
-        import_seller_matches::Entity::insert_many(new_matches)
-            .exec_without_returning(&txn)
-            .await?;
-    }
+    insert_all(&txn, inserts, new_matches).await?;
     let next = progress.with(&outcome);
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
@@ -280,6 +234,67 @@ async fn write_batch(
     catalogue_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
     txn.commit().await?;
     Ok(Some(next))
+}
+
+/// The batch's stored sellers by phone and by NIB.
+struct Known<'a> {
+    by_phone: HashMap<&'a str, &'a sellers::Model>,
+    by_nib: HashMap<&'a str, &'a sellers::Model>,
+}
+
+impl<'a> Known<'a> {
+    fn of(existing: &'a [sellers::Model]) -> Self {
+        Self {
+            by_phone: existing
+                .iter()
+                .map(|seller| (seller.phone.as_str(), seller))
+                .collect(),
+            by_nib: existing
+                .iter()
+                .filter_map(|seller| seller.nib.as_deref().map(|nib| (nib, seller)))
+                .collect(),
+        }
+    }
+
+    /// The stored seller a row updates (`None`: the row is a new seller), or why it cannot
+    /// be written: its phone and NIB belong to two different sellers.
+    fn target(&self, row: &SellerRow) -> Result<Option<&'a sellers::Model>, RejectedRow> {
+        let same_phone = self.by_phone.get(row.seller.phone.as_str()).copied();
+        let same_nib = row
+            .seller
+            .nib
+            .as_deref()
+            .and_then(|nib| self.by_nib.get(nib).copied());
+        match (same_phone, same_nib) {
+            (Some(a), Some(b)) if a.id != b.id => Err(RejectedRow {
+                line: row.line,
+                field: Some("nib".to_owned()),
+                message: format!(
+                    "belongs to seller '{}' while the phone belongs to seller '{}'",
+                    b.business_name, a.business_name
+                ),
+            }),
+            (Some(seller), _) | (None, Some(seller)) => Ok(Some(seller)),
+            (None, None) => Ok(None),
+        }
+    }
+}
+
+/// Inserts the batch's new sellers and its new matches.
+async fn insert_all(
+    txn: &DatabaseTransaction,
+    inserts: Vec<sellers::ActiveModel>,
+    new_matches: Vec<import_seller_matches::ActiveModel>,
+) -> AppResult<()> {
+    if !inserts.is_empty() {
+        sellers::Entity::insert_many(inserts).exec(txn).await?;
+    }
+    if !new_matches.is_empty() {
+        import_seller_matches::Entity::insert_many(new_matches)
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The stored sellers among `existing` that earlier lines of the job updated, and their lines.
@@ -301,33 +316,6 @@ async fn earlier_matches(
         .collect())
 }
 
-fn new_seller(
-    aggregator_id: i64,
-    row: &SellerRow,
-    now: chrono::DateTime<Utc>,
-) -> sellers::ActiveModel {
-    let seller = row.seller.clone();
-    sellers::ActiveModel {
-        aggregator_id: Set(aggregator_id),
-        business_name: Set(seller.business_name),
-        owner_name: Set(seller.owner_name),
-        phone: Set(seller.phone),
-        nib: Set(seller.nib),
-        sector: Set(row.sector),
-        scale: Set(row.scale),
-        province: Set(seller.province),
-        city: Set(seller.city),
-        address: Set(seller.address),
-        halal_cert_no: Set(seller.halal_cert_no),
-        pirt_no: Set(seller.pirt_no),
-        bpom_no: Set(seller.bpom_no),
-        status: Set(SellerStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-}
-
 /// The update a row makes to a stored seller, if it changes anything. A blank optional cell
 /// keeps the stored value: an import adds and corrects, it never erases.
 fn changes(
@@ -335,39 +323,15 @@ fn changes(
     row: &SellerRow,
     now: chrono::DateTime<Utc>,
 ) -> Option<sellers::ActiveModel> {
-    let seller = row.seller.clone();
-    let keep = |new: Option<String>, old: &Option<String>| new.or_else(|| old.clone());
-    let updated = sellers::Model {
-        business_name: seller.business_name,
-        owner_name: seller.owner_name,
-        phone: seller.phone,
-        nib: keep(seller.nib, &current.nib),
-        sector: row.sector,
-        scale: row.scale,
-        province: seller.province,
-        city: seller.city,
-        address: keep(seller.address, &current.address),
-        halal_cert_no: keep(seller.halal_cert_no, &current.halal_cert_no),
-        pirt_no: keep(seller.pirt_no, &current.pirt_no),
-        bpom_no: keep(seller.bpom_no, &current.bpom_no),
-        ..current.clone()
+    let keep = |new: &Option<String>, old: &Option<String>| new.clone().or_else(|| old.clone());
+    let seller = ValidSeller {
+        nib: keep(&row.seller.nib, &current.nib),
+        address: keep(&row.seller.address, &current.address),
+        halal_cert_no: keep(&row.seller.halal_cert_no, &current.halal_cert_no),
+        pirt_no: keep(&row.seller.pirt_no, &current.pirt_no),
+        bpom_no: keep(&row.seller.bpom_no, &current.bpom_no),
+        ..row.seller.clone()
     };
-    if &updated == current {
-        return None;
-    }
-    let mut active: sellers::ActiveModel = current.clone().into();
-    active.business_name = Set(updated.business_name);
-    active.owner_name = Set(updated.owner_name);
-    active.phone = Set(updated.phone);
-    active.nib = Set(updated.nib);
-    active.sector = Set(updated.sector);
-    active.scale = Set(updated.scale);
-    active.province = Set(updated.province);
-    active.city = Set(updated.city);
-    active.address = Set(updated.address);
-    active.halal_cert_no = Set(updated.halal_cert_no);
-    active.pirt_no = Set(updated.pirt_no);
-    active.bpom_no = Set(updated.bpom_no);
-    active.updated_at = Set(now);
-    Some(active)
+    let updated = rows::merged(current, seller);
+    (&updated != current).then(|| rows::update_row(current.clone(), updated, now))
 }

@@ -2,35 +2,26 @@
 
 use chrono::Utc;
 use entity::product_images;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use super::{
-    catalogue::{ProductDetail, record, require_catalogue_manager, touch},
-    products,
+    fields::{MAX_IMAGES, NewImage, ValidImage},
+    lookup, rows,
 };
 use crate::{
     auth::AuthUser,
     domain::{HttpsUrl, Validator, optional_text},
-    error::{AppResult, FieldError, FieldErrorCode},
+    error::{AppError, AppResult, FieldError, FieldErrorCode},
+    service::{
+        Scope,
+        catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+    },
 };
 
-/// The most images one product may show.
-pub const MAX_IMAGES: usize = 10;
 const MAX_ALT_TEXT_CHARS: usize = 200;
 
-pub struct NewImage {
-    pub url: String,
-    pub alt_text: Option<String>,
-}
-
-#[derive(Default)]
-pub(super) struct ValidImage {
-    url: String,
-    alt_text: Option<String>,
-}
-
-pub(super) fn validate(v: &mut Validator, path: &[&str], images: &[NewImage]) -> Vec<ValidImage> {
+pub(crate) fn validate(v: &mut Validator, path: &[&str], images: &[NewImage]) -> Vec<ValidImage> {
     if images.len() > MAX_IMAGES {
         v.push(FieldError::new(
             path,
@@ -63,7 +54,7 @@ pub(super) fn validate(v: &mut Validator, path: &[&str], images: &[NewImage]) ->
 }
 
 /// Stores validated images in the given order.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     db: &impl ConnectionTrait,
     product_id: i64,
     images: &[ValidImage],
@@ -74,19 +65,25 @@ pub(super) async fn insert(
     let now = Utc::now();
     let rows = images
         .iter()
-        .enumerate()
-        .map(|(position, image)| product_images::ActiveModel {
-            product_id: Set(product_id),
-            url: Set(image.url.clone()),
-            alt_text: Set(image.alt_text.clone()),
-            position: Set(position as i32),
-            created_at: Set(now),
-            ..Default::default()
-        });
+        .zip(0..)
+        .map(|(image, position)| rows::new_image(product_id, image, position, now));
     product_images::Entity::insert_many(rows)
         .exec_without_returning(db)
         .await?;
     Ok(())
+}
+
+/// Replaces a product's images with validated `images`, in that order.
+pub(crate) async fn replace(
+    db: &impl ConnectionTrait,
+    product_id: i64,
+    images: &[ValidImage],
+) -> AppResult<()> {
+    product_images::Entity::delete_many()
+        .filter(product_images::Column::ProductId.eq(product_id))
+        .exec(db)
+        .await?;
+    insert(db, product_id, images).await
 }
 
 /// Replaces a product's images with `images`, in that order.
@@ -97,7 +94,7 @@ pub async fn set(
     product_id: i64,
     images: Vec<NewImage>,
 ) -> AppResult<ProductDetail> {
-    let product = products::find(db, caller, product_id).await?;
+    let product = lookup::find(db, caller, product_id).await?;
     require_catalogue_manager(caller)?;
     let mut v = Validator::new();
     let images = validate(&mut v, &["input", "images"], &images);
@@ -105,11 +102,7 @@ pub async fn set(
 
     let txn = crate::db::begin_write(db).await?;
     touch(&txn, product.id).await?;
-    product_images::Entity::delete_many()
-        .filter(product_images::Column::ProductId.eq(product.id))
-        .exec(&txn)
-        .await?;
-    insert(&txn, product.id, &images).await?;
+    replace(&txn, product.id, &images).await?;
     record(
         &txn,
         caller,
@@ -119,7 +112,7 @@ pub async fn set(
     )
     .await?;
     txn.commit().await?;
-    products::find_detail(db, caller, product.id).await
+    lookup::find_detail(db, caller, product.id).await
 }
 
 pub async fn find(
@@ -127,9 +120,9 @@ pub async fn find(
     caller: &AuthUser,
     id: i64,
 ) -> AppResult<product_images::Model> {
-    super::Scope::product_images(caller)
+    Scope::product_images(caller)
         .filter(product_images::Column::Id.eq(id))
         .one(db)
         .await?
-        .ok_or(crate::error::AppError::NotFound("product image"))
+        .ok_or(AppError::NotFound("product image"))
 }

@@ -7,14 +7,14 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
-use super::{
-    Page, PageRequest, Scope,
-    catalogue::{ProductDetail, with_details},
-    pagination::paginate,
-};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult, FieldErrorCode},
+    service::{
+        Page, PageRequest, Scope,
+        catalogue::{ProductDetail, with_details},
+        pagination::paginate,
+    },
 };
 
 const MAX_SEARCH_CHARS: usize = 100;

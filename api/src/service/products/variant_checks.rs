@@ -4,9 +4,9 @@
 use entity::product_variants;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::variants::ValidVariant;
+use super::fields::{MAX_STOCK, MAX_WEIGHT_GRAMS, NewVariant, ValidVariant};
 use crate::{
-    domain::{OptionValues, Validator, optional_text},
+    domain::{Money, OptionValues, Sku, Validator, optional_text},
     error::{AppError, AppResult, Constraint, FieldError, FieldErrorCode},
 };
 
@@ -17,7 +17,7 @@ const SKU_KEY: Constraint = Constraint {
     sqlite_columns: "product_variants.aggregator_id, product_variants.sku",
 };
 
-pub(super) fn at(path: &[&str], field: &str) -> Vec<String> {
+pub(crate) fn at(path: &[&str], field: &str) -> Vec<String> {
     path.iter()
         .copied()
         .chain([field])
@@ -25,11 +25,11 @@ pub(super) fn at(path: &[&str], field: &str) -> Vec<String> {
         .collect()
 }
 
-pub(super) fn refs(path: &[String]) -> Vec<&str> {
+pub(crate) fn refs(path: &[String]) -> Vec<&str> {
     path.iter().map(String::as_str).collect()
 }
 
-pub(super) fn check_range(v: &mut Validator, field: &[String], value: i32, max: i32) {
+pub(crate) fn check_range(v: &mut Validator, field: &[String], value: i32, max: i32) {
     if value < 0 {
         v.push(FieldError::new(
             &refs(field),
@@ -45,7 +45,7 @@ pub(super) fn check_range(v: &mut Validator, field: &[String], value: i32, max: 
     }
 }
 
-pub(super) fn parse_options(
+pub(crate) fn parse_options(
     v: &mut Validator,
     path: &[&str],
     pairs: &[(String, String)],
@@ -60,7 +60,7 @@ pub(super) fn parse_options(
     ))
 }
 
-pub(super) fn parse_name(
+pub(crate) fn parse_name(
     v: &mut Validator,
     path: &[&str],
     raw: Option<&str>,
@@ -68,6 +68,32 @@ pub(super) fn parse_name(
 ) -> String {
     v.check(optional_text(&refs(&at(path, "name")), raw, MAX_NAME_CHARS))
         .unwrap_or_else(|| options.summary())
+}
+
+/// Checks a new variant under `path`.
+pub(crate) fn validate(v: &mut Validator, path: &[&str], input: &NewVariant) -> ValidVariant {
+    let option_values = parse_options(v, path, &input.option_values);
+    let stock_path = at(path, "stock");
+    check_range(v, &stock_path, input.stock, MAX_STOCK);
+    check_range(
+        v,
+        &at(path, "weightGrams"),
+        input.weight_grams,
+        MAX_WEIGHT_GRAMS,
+    );
+    ValidVariant {
+        path: path.iter().map(|part| (*part).to_owned()).collect(),
+        sku: v
+            .check(Sku::parse(&refs(&at(path, "sku")), &input.sku))
+            .into_inner(),
+        name: parse_name(v, path, input.name.as_deref(), &option_values),
+        price: v
+            .check(Money::parse(&refs(&at(path, "price")), &input.price))
+            .rupiah(),
+        option_values,
+        stock: input.stock,
+        weight_grams: input.weight_grams,
+    }
 }
 
 fn sku_taken(variant_path: &[String], sku: &str) -> FieldError {
@@ -81,7 +107,7 @@ fn sku_taken(variant_path: &[String], sku: &str) -> FieldError {
 }
 
 /// The same SKU twice in one input.
-pub(super) fn check_unique_in_input(v: &mut Validator, variants: &[ValidVariant]) {
+pub(crate) fn check_unique_in_input(v: &mut Validator, variants: &[ValidVariant]) {
     for (index, variant) in variants.iter().enumerate() {
         let repeated = variants[..index]
             .iter()
@@ -93,7 +119,7 @@ pub(super) fn check_unique_in_input(v: &mut Validator, variants: &[ValidVariant]
 }
 
 /// SKUs already used in the aggregator (by a variant other than `except`).
-pub(super) async fn check_skus_free(
+pub(crate) async fn check_skus_free(
     db: &impl ConnectionTrait,
     aggregator_id: i64,
     variants: &[ValidVariant],
@@ -125,7 +151,7 @@ pub(super) async fn check_skus_free(
 }
 
 /// Maps a unique-SKU violation (a concurrent insert won the race past the check).
-pub(super) fn on_sku_taken(error: sea_orm::DbErr, variant: &ValidVariant) -> AppError {
+pub(crate) fn on_sku_taken(error: sea_orm::DbErr, variant: &ValidVariant) -> AppError {
     AppError::from(error).on_constraint(&[(SKU_KEY, sku_taken(&variant.path, &variant.sku))])
 }
 

@@ -1,43 +1,30 @@
 //! Product variants: the sellable units of a product, each with its SKU, price and stock.
 //! Field and SKU checks live in [`super::variant_checks`], stock changes in [`super::stock`].
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::product_variants;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, sea_query::Expr,
+    EntityTrait, PaginatorTrait, QueryFilter, UpdateMany, sea_query::Expr,
 };
 use serde_json::json;
 
 use super::{
-    Scope,
-    catalogue::{ProductDetail, record, require_catalogue_manager, touch},
-    products::{self, MAX_VARIANTS},
+    fields::{MAX_VARIANTS, MAX_WEIGHT_GRAMS, NewVariant, ValidVariant},
+    lookup, rows,
     variant_checks::{
-        at, check_range, check_skus_free, on_sku_taken, parse_name, parse_options, refs,
+        at, check_range, check_skus_free, on_sku_taken, parse_name, parse_options, validate,
     },
 };
 use crate::{
     auth::AuthUser,
     domain::{Money, OptionValues, Sku, Validator},
     error::{AppError, AppResult, FieldErrorCode},
+    service::{
+        Scope,
+        catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+    },
 };
-
-/// The most units one variant may hold in stock.
-pub const MAX_STOCK: i32 = 1_000_000_000;
-/// One tonne: heavier goods do not ship as parcels.
-pub const MAX_WEIGHT_GRAMS: i32 = 1_000_000;
-
-pub struct NewVariant {
-    pub sku: String,
-    /// Defaults to the option values, `pedas / 250 g`.
-    pub name: Option<String>,
-    pub option_values: Vec<(String, String)>,
-    /// Whole rupiah as a decimal string.
-    pub price: String,
-    pub stock: i32,
-    pub weight_grams: i32,
-}
 
 /// A partial update: `None` leaves a field as it is. Stock changes go through
 /// [`super::stock::set_stock`] and [`super::stock::adjust_stock`].
@@ -50,68 +37,38 @@ pub struct VariantChanges {
     pub position: Option<i32>,
 }
 
-/// A validated variant; `path` is where its input was, for errors found later.
-#[derive(Default)]
-pub(super) struct ValidVariant {
-    pub path: Vec<String>,
-    pub sku: String,
-    pub name: String,
-    pub option_values: OptionValues,
-    pub price: i64,
-    pub stock: i32,
-    pub weight_grams: i32,
-}
-
-pub(super) fn validate(v: &mut Validator, path: &[&str], input: &NewVariant) -> ValidVariant {
-    let option_values = parse_options(v, path, &input.option_values);
-    let stock_path = at(path, "stock");
-    check_range(v, &stock_path, input.stock, MAX_STOCK);
-    check_range(
-        v,
-        &at(path, "weightGrams"),
-        input.weight_grams,
-        MAX_WEIGHT_GRAMS,
-    );
-    ValidVariant {
-        path: path.iter().map(|part| (*part).to_owned()).collect(),
-        sku: v
-            .check(Sku::parse(&refs(&at(path, "sku")), &input.sku))
-            .into_inner(),
-        name: parse_name(v, path, input.name.as_deref(), &option_values),
-        price: v
-            .check(Money::parse(&refs(&at(path, "price")), &input.price))
-            .rupiah(),
-        option_values,
-        stock: input.stock,
-        weight_grams: input.weight_grams,
-    }
-}
-
 /// Stores a validated variant of the product `(aggregator_id, product_id)`.
-pub(super) async fn insert(
+pub(crate) async fn insert(
     db: &impl ConnectionTrait,
-    (aggregator_id, product_id): (i64, i64),
+    owner: (i64, i64),
     variant: &ValidVariant,
     position: i32,
+    now: DateTime<Utc>,
 ) -> AppResult<product_variants::Model> {
-    let now = Utc::now();
-    product_variants::ActiveModel {
-        aggregator_id: Set(aggregator_id),
-        product_id: Set(product_id),
-        sku: Set(variant.sku.clone()),
-        name: Set(variant.name.clone()),
-        option_values: Set(variant.option_values.to_json()),
-        price: Set(variant.price),
-        stock: Set(variant.stock),
-        weight_grams: Set(variant.weight_grams),
-        position: Set(position),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await
-    .map_err(|error| on_sku_taken(error, variant))
+    rows::new_variant(owner, variant, position, now)
+        .insert(db)
+        .await
+        .map_err(|error| on_sku_taken(error, variant))
+}
+
+/// Stores many validated variants of the product `(aggregator_id, product_id)` in one
+/// statement, at the positions from `first_position` on. A taken SKU stays a database error,
+/// for a batch to retry.
+pub(crate) async fn insert_many(
+    db: &impl ConnectionTrait,
+    owner: (i64, i64),
+    variants: &[&ValidVariant],
+    first_position: i32,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let models = variants
+        .iter()
+        .zip(first_position..)
+        .map(|(variant, position)| rows::new_variant(owner, variant, position, now));
+    product_variants::Entity::insert_many(models)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
 }
 
 pub async fn find(
@@ -152,7 +109,7 @@ pub async fn add(
     product_id: i64,
     input: NewVariant,
 ) -> AppResult<product_variants::Model> {
-    let product = products::find(db, caller, product_id).await?;
+    let product = lookup::find(db, caller, product_id).await?;
     require_catalogue_manager(caller)?;
     let mut v = Validator::new();
     let variant = validate(&mut v, &["input"], &input);
@@ -181,6 +138,7 @@ pub async fn add(
         (product.aggregator_id, product.id),
         &variant,
         siblings as i32,
+        Utc::now(),
     )
     .await?;
     record(
@@ -195,16 +153,18 @@ pub async fn add(
     Ok(stored)
 }
 
-#[tracing::instrument(skip(db, changes))]
-pub async fn update(
-    db: &DatabaseConnection,
-    caller: &AuthUser,
-    id: i64,
-    changes: VariantChanges,
-) -> AppResult<product_variants::Model> {
-    let current = find(db, caller, id).await?;
-    require_catalogue_manager(caller)?;
+/// The checked values of a variant's changes; `None` where a field stays.
+struct CheckedChanges {
+    sku: Option<String>,
+    name: Option<String>,
+    option_values: Option<OptionValues>,
+    price: Option<i64>,
+}
 
+fn check_changes(
+    current: &product_variants::Model,
+    changes: &VariantChanges,
+) -> AppResult<CheckedChanges> {
     let mut v = Validator::new();
     let path = ["input"];
     let sku = changes
@@ -237,37 +197,36 @@ pub async fn update(
         );
     }
     v.finish()?;
-    let checked = ValidVariant {
-        path: vec!["input".to_owned()],
-        sku: sku.clone().unwrap_or_else(|| current.sku.clone()),
-        ..Default::default()
-    };
-    if sku.is_some() {
-        check_skus_free(
-            db,
-            current.aggregator_id,
-            std::slice::from_ref(&checked),
-            Some(id),
-        )
-        .await?;
-    }
+    Ok(CheckedChanges {
+        sku,
+        name,
+        option_values,
+        price,
+    })
+}
 
+/// The one statement that writes a variant's changes.
+fn changes_statement(
+    id: i64,
+    checked: &CheckedChanges,
+    changes: &VariantChanges,
+) -> UpdateMany<product_variants::Entity> {
     let mut update = product_variants::Entity::update_many()
         .col_expr(product_variants::Column::UpdatedAt, Expr::value(Utc::now()))
         .filter(product_variants::Column::Id.eq(id));
-    if let Some(sku) = &sku {
+    if let Some(sku) = &checked.sku {
         update = update.col_expr(product_variants::Column::Sku, Expr::value(sku.clone()));
     }
-    if let Some(name) = &name {
+    if let Some(name) = &checked.name {
         update = update.col_expr(product_variants::Column::Name, Expr::value(name.clone()));
     }
-    if let Some(options) = &option_values {
+    if let Some(options) = &checked.option_values {
         update = update.col_expr(
             product_variants::Column::OptionValues,
             Expr::value(options.to_json()),
         );
     }
-    if let Some(price) = price {
+    if let Some(price) = checked.price {
         update = update.col_expr(product_variants::Column::Price, Expr::value(price));
     }
     if let Some(weight) = changes.weight_grams {
@@ -276,13 +235,47 @@ pub async fn update(
     if let Some(position) = changes.position {
         update = update.col_expr(product_variants::Column::Position, Expr::value(position));
     }
+    update
+}
+
+#[tracing::instrument(skip(db, changes))]
+pub async fn update(
+    db: &DatabaseConnection,
+    caller: &AuthUser,
+    id: i64,
+    changes: VariantChanges,
+) -> AppResult<product_variants::Model> {
+    let current = find(db, caller, id).await?;
+    require_catalogue_manager(caller)?;
+    let checked = check_changes(&current, &changes)?;
+    let sku_check = ValidVariant {
+        path: vec!["input".to_owned()],
+        sku: checked.sku.clone().unwrap_or_else(|| current.sku.clone()),
+        ..Default::default()
+    };
+    if checked.sku.is_some() {
+        check_skus_free(
+            db,
+            current.aggregator_id,
+            std::slice::from_ref(&sku_check),
+            Some(id),
+        )
+        .await?;
+    }
+    let update = changes_statement(id, &checked, &changes);
 
     let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     update
         .exec(&txn)
         .await
-        .map_err(|error| on_sku_taken(error, &checked))?;
+        .map_err(|error| on_sku_taken(error, &sku_check))?;
+    let CheckedChanges {
+        sku,
+        name,
+        option_values,
+        price,
+    } = checked;
     record(
         &txn,
         caller,
@@ -332,5 +325,5 @@ pub async fn remove(
     )
     .await?;
     txn.commit().await?;
-    products::find_detail(db, caller, current.product_id).await
+    lookup::find_detail(db, caller, current.product_id).await
 }

@@ -10,14 +10,15 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{
-    catalogue::{record, touch},
+    fields::MAX_STOCK,
     variant_checks::{at, check_range},
-    variants::{MAX_STOCK, find, reload_and_commit},
+    variants::{find, reload_and_commit},
 };
 use crate::{
     auth::AuthUser,
     domain::Validator,
     error::{AppError, AppResult, FieldErrorCode},
+    service::catalogue::{record, touch},
 };
 
 /// Aggregator admins and staff, and a seller for its own products, keep the stock.

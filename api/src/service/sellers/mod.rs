@@ -1,0 +1,13 @@
+//! Sellers: the micro businesses an aggregator brings online.
+//!
+//! Every path that stores a seller (the mutations, the CSV import, the demo data set and the
+//! benchmark seed) checks it with [`validate`] and builds its row with [`rows`].
+
+mod checks;
+mod read;
+pub mod rows;
+mod write;
+
+pub use checks::{NewSeller, SellerPatch, ValidSeller, find_duplicates, registered, validate};
+pub use read::find;
+pub use write::{onboard, set_status, update};
