@@ -8,7 +8,7 @@ mod records;
 use chrono::{DateTime, Utc};
 use entity::{
     aggregators, channel_listings, channels,
-    enums::{AggregatorStatus, Role, SellerScale, SellerSector, SellerStatus},
+    enums::{Role, SellerScale, SellerSector, SellerStatus},
     product_variants, products, sellers, users,
 };
 use sea_orm::{
@@ -26,6 +26,7 @@ use crate::{
     config::Settings,
     service::auth::ensure_platform_admin,
     service::{
+        aggregators::{self as aggregators_service, NewAggregator},
         catalogue_changes, categories,
         sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
     },
@@ -194,20 +195,19 @@ async fn insert_aggregator(
     password_hash: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<i64> {
-    let aggregator = aggregators::ActiveModel {
-        slug: Set(demo.slug.to_owned()),
-        name: Set(demo.name.to_owned()),
-        kind: Set(demo.kind),
-        province: Set(demo.province.to_owned()),
-        city: Set(demo.cities[0].to_owned()),
-        contact_name: Set(Some("Tim Pendamping UMKM".to_owned())),
-        contact_email: Set(Some(format!("halo@{}.demo", demo.slug))),
-        contact_phone: Set(Some(format!("+62811000{:04}", index * 10 + 1))),
-        status: Set(AggregatorStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
+    let aggregator = aggregators_service::new_row(
+        NewAggregator {
+            slug: demo.slug.to_owned(),
+            name: demo.name.to_owned(),
+            kind: demo.kind,
+            province: demo.province.to_owned(),
+            city: demo.cities[0].to_owned(),
+            contact_name: Some("Tim Pendamping UMKM".to_owned()),
+            contact_email: Some(format!("halo@{}.demo", demo.slug)),
+            contact_phone: Some(format!("+62811000{:04}", index * 10 + 1)),
+        },
+        now,
+    )
     .insert(db)
     .await?;
     for (prefix, role, display) in [

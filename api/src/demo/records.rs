@@ -4,14 +4,17 @@ use chrono::Utc;
 use entity::{
     channel_listings, channels,
     enums::{ListingStatus, ProductStatus, Role},
-    products as products_table, sellers, users,
+    products as products_table, sellers,
 };
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 
 use super::data::ProductTemplate;
 use crate::{
     domain::Validator,
-    service::products::{self, NewImage, NewProduct, NewVariant},
+    service::{
+        products::{self, NewImage, NewProduct, NewVariant},
+        users::{self, UserRow},
+    },
 };
 
 pub async fn insert_user(
@@ -23,21 +26,15 @@ pub async fn insert_user(
     seller_id: Option<i64>,
     password_hash: &str,
 ) -> anyhow::Result<()> {
-    let now = Utc::now();
-    users::ActiveModel {
-        email: Set(email.to_owned()),
-        password_hash: Set(password_hash.to_owned()),
-        role: Set(role),
-        display_name: Set(name.to_owned()),
-        aggregator_id: Set(aggregator_id),
-        seller_id: Set(seller_id),
-        is_active: Set(true),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let row = UserRow {
+        email: email.to_owned(),
+        password_hash: password_hash.to_owned(),
+        role,
+        display_name: name.to_owned(),
+        aggregator_id,
+        seller_id,
+    };
+    users::insert(db, row).await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     aggregators, channel_listings,
-    enums::{AggregatorStatus, ListingStatus, ProductStatus, SellerScale, SellerStatus},
+    enums::{ListingStatus, ProductStatus, SellerScale, SellerStatus},
     product_images, product_variants, products, sellers,
 };
 use rand::{Rng, rngs::StdRng, seq::SliceRandom};
@@ -14,6 +14,7 @@ use crate::{
     demo::data::{AGGREGATORS, DemoAggregator, OWNERS, SECTORS, short_city},
     domain::Validator,
     service::{
+        aggregators::{self as aggregators_service, NewAggregator},
         products::{
             NewImage, NewProduct, NewVariant, checks,
             rows::{new_image, new_product, new_variant},
@@ -76,20 +77,20 @@ pub fn aggregator(
     let now = Utc::now();
     let place = &AGGREGATORS[index % AGGREGATORS.len()];
     let aggregator_id = take(&mut ids.aggregator);
-    let aggregator = aggregators::ActiveModel {
-        id: Set(aggregator_id),
-        slug: Set(format!("seed-{aggregator_id}")),
-        name: Set(format!("{} (benchmark {index})", place.name)),
-        kind: Set(place.kind),
-        province: Set(place.province.to_owned()),
-        city: Set(place.cities[0].to_owned()),
-        contact_name: Set(None),
-        contact_email: Set(None),
-        contact_phone: Set(None),
-        status: Set(AggregatorStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
+    let mut aggregator = aggregators_service::new_row(
+        NewAggregator {
+            slug: format!("seed-{aggregator_id}"),
+            name: format!("{} (benchmark {index})", place.name),
+            kind: place.kind,
+            province: place.province.to_owned(),
+            city: place.cities[0].to_owned(),
+            contact_name: None,
+            contact_email: None,
+            contact_phone: None,
+        },
+        now,
+    );
+    aggregator.id = Set(aggregator_id);
 
     let mut rows = AggregatorRows {
         aggregator,

@@ -1,6 +1,6 @@
 //! Aggregators: the tenants. Only platform admins create them.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{
     aggregators,
     enums::{AggregatorKind, AggregatorStatus, Role},
@@ -30,6 +30,25 @@ pub struct NewAggregator {
     pub contact_name: Option<String>,
     pub contact_email: Option<String>,
     pub contact_phone: Option<String>,
+}
+
+/// A new, active aggregator's row from checked values. Every path that creates an aggregator
+/// (the mutation, the demo data set, the seed) builds it here.
+pub fn new_row(aggregator: NewAggregator, now: DateTime<Utc>) -> aggregators::ActiveModel {
+    aggregators::ActiveModel {
+        name: Set(aggregator.name),
+        slug: Set(aggregator.slug),
+        kind: Set(aggregator.kind),
+        province: Set(aggregator.province),
+        city: Set(aggregator.city),
+        contact_name: Set(aggregator.contact_name),
+        contact_email: Set(aggregator.contact_email),
+        contact_phone: Set(aggregator.contact_phone),
+        status: Set(AggregatorStatus::Active),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
 }
 
 const SLUG_KEY: Constraint = Constraint {
@@ -64,34 +83,30 @@ pub async fn create(
     }));
     v.finish()?;
 
-    let now = Utc::now();
+    let checked = NewAggregator {
+        name: name.into_inner(),
+        slug: slug.into_inner(),
+        kind: input.kind,
+        province: province.into_inner(),
+        city: city.into_inner(),
+        contact_name,
+        contact_email: contact_email.map(Email::into_inner),
+        contact_phone: contact_phone.map(Phone::into_inner),
+    };
     let txn = crate::db::begin_write(db).await?;
-    let aggregator = aggregators::ActiveModel {
-        name: Set(name.into_inner()),
-        slug: Set(slug.into_inner()),
-        kind: Set(input.kind),
-        province: Set(province.into_inner()),
-        city: Set(city.into_inner()),
-        contact_name: Set(contact_name),
-        contact_email: Set(contact_email.map(Email::into_inner)),
-        contact_phone: Set(contact_phone.map(Phone::into_inner)),
-        status: Set(AggregatorStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await
-    .map_err(|err| {
-        AppError::from(err).on_constraint(&[(
-            SLUG_KEY,
-            FieldError::new(
-                &["input", "slug"],
-                FieldErrorCode::Taken,
-                "is already taken",
-            ),
-        )])
-    })?;
+    let aggregator = new_row(checked, Utc::now())
+        .insert(&txn)
+        .await
+        .map_err(|err| {
+            AppError::from(err).on_constraint(&[(
+                SLUG_KEY,
+                FieldError::new(
+                    &["input", "slug"],
+                    FieldErrorCode::Taken,
+                    "is already taken",
+                ),
+            )])
+        })?;
     audit::record(
         &txn,
         Some(caller),
