@@ -10,7 +10,7 @@ use super::{
     app,
     enums::{SellerScale, SellerSector, SellerStatus},
     gql,
-    guard::{AGGREGATOR_TEAM, ANY_USER, RoleGuard},
+    guard::{ANY_USER, RoleGuard},
     onboarding::{self, Onboarding, OnboardingStage},
     payload::{UserError, into_payload},
     relay::{ConnectionTotals, connection, input_id, parse_id, to_id},
@@ -291,7 +291,6 @@ fn seller_payload(
 #[Object]
 impl SellerMutation {
     /// Registers a business with the caller's aggregator.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn onboard_seller(
         &self,
         ctx: &Context<'_>,
@@ -315,7 +314,6 @@ impl SellerMutation {
     }
 
     /// Changes a seller's details; omitted fields stay as they are.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn update_seller(
         &self,
         ctx: &Context<'_>,
@@ -341,7 +339,6 @@ impl SellerMutation {
     }
 
     /// Takes a seller off the channels until it is reactivated.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn suspend_seller(
         &self,
         ctx: &Context<'_>,
@@ -356,7 +353,6 @@ impl SellerMutation {
         seller_payload(result.await)
     }
 
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn reactivate_seller(
         &self,
         ctx: &Context<'_>,

@@ -23,7 +23,7 @@ pub use rejections::{RejectedRow, rejected_rows};
 pub use run::{Ran, run_claimed};
 
 use entity::{
-    enums::{ImportKind, ImportStatus, Role},
+    enums::{ImportKind, ImportStatus},
     import_jobs,
 };
 use futures_util::{Stream, stream};
@@ -73,16 +73,9 @@ async fn queue(
     columns: &'static csv_reader::Columns,
     file: UploadedFile,
 ) -> AppResult<import_jobs::Model> {
-    let aggregator_id = importing_aggregator(caller)?;
+    let aggregator_id = caller.team_aggregator()?;
     let (rows, content) = read_csv(file.content, columns).await?;
     jobs::create(db, caller, aggregator_id, kind, &file.name, rows, content).await
-}
-
-fn importing_aggregator(caller: &AuthUser) -> AppResult<i64> {
-    match (caller.role, caller.aggregator_id) {
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => Ok(aggregator_id),
-        _ => Err(AppError::Forbidden),
-    }
 }
 
 /// Checks the file's shape off the async threads (a 20 MiB file takes a moment to scan);
@@ -110,6 +103,7 @@ pub async fn find(
     caller: &AuthUser,
     id: i64,
 ) -> AppResult<import_jobs::Model> {
+    caller.team_aggregator()?;
     Scope::import_jobs(caller)
         .filter(import_jobs::Column::Id.eq(id))
         .one(db)
@@ -123,6 +117,7 @@ pub async fn list(
     caller: &AuthUser,
     page: PageRequest,
 ) -> AppResult<Page<import_jobs::Model>> {
+    caller.team_aggregator()?;
     paginate(
         db,
         Scope::import_jobs(caller),

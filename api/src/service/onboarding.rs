@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{enums::Role, seller_onboarding_steps as steps};
+use entity::seller_onboarding_steps as steps;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
     sea_query::{Expr, OnConflict},
@@ -103,13 +103,6 @@ pub async fn onboarding_of(db: &impl ConnectionTrait, seller_id: i64) -> AppResu
     ))
 }
 
-fn require_team(caller: &AuthUser) -> AppResult<()> {
-    match caller.role {
-        Role::AggregatorAdmin | Role::AggregatorStaff => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 /// Marks a step done for a seller of the caller's aggregator.
 pub async fn complete_step(
     db: &DatabaseConnection,
@@ -147,7 +140,7 @@ async fn change_step(
     note: Option<String>,
     change: StepChange,
 ) -> AppResult<Onboarding> {
-    require_team(caller)?;
+    caller.team_aggregator()?;
     let note = optional_text(&["input", "note"], note.as_deref(), 1000)
         .map_err(|error| AppError::Invalid(vec![error]))?;
     let seller = super::sellers::find(db, caller, seller_id).await?;

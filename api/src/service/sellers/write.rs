@@ -1,10 +1,7 @@
 //! The seller mutations: onboarding, editing, suspending and reactivating, each audited.
 
 use chrono::Utc;
-use entity::{
-    enums::{Role, SellerStatus},
-    sellers,
-};
+use entity::{enums::SellerStatus, sellers};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, Set};
 use serde_json::json;
 
@@ -29,10 +26,7 @@ pub async fn onboard(
     caller: &AuthUser,
     input: NewSeller,
 ) -> AppResult<sellers::Model> {
-    let aggregator_id = match (caller.role, caller.aggregator_id) {
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => aggregator_id,
-        _ => return Err(AppError::Forbidden),
-    };
+    let aggregator_id = caller.team_aggregator()?;
     let seller = validate(&input)?;
 
     let duplicates = find_duplicates(db, aggregator_id, &seller, None).await?;
@@ -63,13 +57,6 @@ pub async fn onboard(
     Ok(stored)
 }
 
-fn require_team(caller: &AuthUser) -> AppResult<()> {
-    match caller.role {
-        Role::AggregatorAdmin | Role::AggregatorStaff => Ok(()),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
 #[tracing::instrument(skip(db, patch))]
 pub async fn update(
     db: &DatabaseConnection,
@@ -77,7 +64,7 @@ pub async fn update(
     id: i64,
     patch: SellerPatch,
 ) -> AppResult<sellers::Model> {
-    require_team(caller)?;
+    caller.team_aggregator()?;
     let current = find(db, caller, id).await?;
     let seller = validate(&patch.apply(&current))?;
     let duplicates = find_duplicates(db, current.aggregator_id, &seller, Some(current.id)).await?;
@@ -133,7 +120,7 @@ pub async fn set_status(
     status: SellerStatus,
     reason: Option<String>,
 ) -> AppResult<sellers::Model> {
-    require_team(caller)?;
+    caller.team_aggregator()?;
     let reason = optional_text(&["input", "reason"], reason.as_deref(), 500)
         .map_err(|error| AppError::Invalid(vec![error]))?;
     let current = find(db, caller, id).await?;
