@@ -22,6 +22,7 @@ use super::{
     catalogue::{ProductDetail, with_details},
     catalogue_batches,
     channels::{StockAllocation, mapped_category, rules::Candidate, rules_of},
+    listings::status::{ListingEvent, ListingState, Refused, next, not_held_back, rules_error},
 };
 use crate::{
     error::AppResult,
@@ -46,11 +47,7 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
         listings.extend(
             channel_listings::Entity::find()
                 .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
-                .filter(
-                    sea_orm::Condition::any()
-                        .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
-                        .add(channel_listings::Column::Withdrawn.eq(true)),
-                )
+                .filter(not_held_back())
                 .all(db)
                 .await?,
         );
@@ -81,6 +78,18 @@ pub async fn sellers_changed(db: &impl ConnectionTrait, seller_ids: &[i64]) -> A
     products_changed(db, &product_ids).await
 }
 
+/// What a change comes to for one listing.
+enum Plan {
+    /// Push this snapshot; `revives` when the listing was refused for the channel's rules and
+    /// now meets them.
+    Push {
+        job: Box<outbox_jobs::ActiveModel>,
+        revives: bool,
+    },
+    /// The product breaks the channel's rules: refuse the listing instead (at this version).
+    Refuse { version: i32, broken: Vec<String> },
+}
+
 /// Queues the newest snapshot of each listing (replacing a pending one).
 pub async fn enqueue(
     db: &impl ConnectionTrait,
@@ -91,100 +100,95 @@ pub async fn enqueue(
     }
     let snapshots = Snapshots::load(db, &listings).await?;
     let now = Utc::now();
-    let mut broken = Vec::new();
+    let mut refused = Vec::new();
     let mut revived = Vec::new();
-    let jobs: Vec<outbox_jobs::ActiveModel> = listings
-        .iter()
-        .filter_map(|listing| {
-            let (event, payload, version) = snapshots.payload(listing)?;
-            if event == EVENT_UPSERT {
-                let errors = snapshots.broken_rules(listing);
-                if !errors.is_empty() {
-                    broken.push((listing, version, errors));
-                    return None;
-                }
-                if listing.status == ListingStatus::Rejected
-                    && listing
-                        .last_error
-                        .as_deref()
-                        .is_some_and(|error| error.starts_with(RULES_ERROR_PREFIX))
-                {
-                    revived.push(listing.id);
+    for listing in &listings {
+        match snapshots.plan(listing, now) {
+            None => {}
+            Some(Plan::Push { job, revives }) => {
+                upsert_job(db, *job).await?;
+                if revives {
+                    revived.push(listing);
                 }
             }
-            Some(outbox_jobs::ActiveModel {
-                aggregator_id: Set(listing.aggregator_id),
-                listing_id: Set(listing.id),
-                event_type: Set(event.to_owned()),
-                payload: Set(payload),
-                product_version: Set(version),
-                status: Set(OutboxStatus::Pending),
-                attempts: Set(0),
-                run_at: Set(now),
-                locked_until: Set(None),
-                last_error: Set(None),
-                created_at: Set(now),
-                updated_at: Set(now),
-                ..Default::default()
-            })
-        })
-        .collect();
-    // One row per statement: a multi-row upsert may not touch the same pending row twice.
-    for job in jobs {
-        outbox_jobs::Entity::insert(job)
-            .on_conflict(
-                OnConflict::column(outbox_jobs::Column::ListingId)
-                    // Written out, not bound: the target must repeat the partial index's WHERE.
-                    .target_and_where(Expr::cust("status = 'PENDING'"))
-                    .update_columns([
-                        outbox_jobs::Column::EventType,
-                        outbox_jobs::Column::Payload,
-                        outbox_jobs::Column::ProductVersion,
-                        outbox_jobs::Column::UpdatedAt,
-                    ])
-                    // Two writers racing: an older snapshot never replaces a newer one.
-                    .action_and_where(Expr::cust(
-                        "outbox_jobs.product_version <= excluded.product_version",
-                    ))
-                    .to_owned(),
-            )
-            .exec_without_returning(db)
-            .await?;
+            Some(Plan::Refuse { version, broken }) => refused.push((listing, version, broken)),
+        }
     }
-    // Rejected or revived here: their subscribers hear of it at commit.
+    // Refused or revived here: their subscribers hear of it at commit.
     let mut changed = Vec::new();
-    for (listing, version, errors) in broken {
-        reject_for_rules(db, listing, version, &errors).await?;
+    for (listing, version, broken) in refused {
+        reject_for_rules(db, listing, version, &broken).await?;
         changed.push(Event::listing(listing));
     }
-    changed.extend(
-        listings
-            .iter()
-            .filter(|listing| revived.contains(&listing.id))
-            .map(Event::listing),
-    );
-    if !revived.is_empty() {
-        // Valid again: the push just queued decides its status.
-        channel_listings::Entity::update_many()
-            .col_expr(
-                channel_listings::Column::Status,
-                Expr::value(ListingStatus::Pending.to_string()),
-            )
-            .col_expr(
-                channel_listings::Column::LastError,
-                Expr::value(Option::<String>::None),
-            )
-            .col_expr(channel_listings::Column::UpdatedAt, Expr::value(now))
-            .filter(channel_listings::Column::Id.is_in(revived))
-            .exec(db)
-            .await?;
-    }
+    changed.extend(revived.iter().map(|listing| Event::listing(listing)));
+    revive(db, revived.iter().map(|listing| listing.id).collect(), now).await?;
     events::notify(db, &changed).await
 }
 
-/// How `last_error` starts when Dermaga itself (not the partner) refused a listing because
-/// its product broke one of the channel's rules.
-pub const RULES_ERROR_PREFIX: &str = "dermaga: ";
+/// Queues one job, replacing the listing's pending one. One row per statement: a multi-row
+/// upsert may not touch the same pending row twice.
+async fn upsert_job(db: &impl ConnectionTrait, job: outbox_jobs::ActiveModel) -> AppResult<()> {
+    outbox_jobs::Entity::insert(job)
+        .on_conflict(
+            OnConflict::column(outbox_jobs::Column::ListingId)
+                // Written out, not bound: the target must repeat the partial index's WHERE.
+                .target_and_where(Expr::cust("status = 'PENDING'"))
+                .update_columns([
+                    outbox_jobs::Column::EventType,
+                    outbox_jobs::Column::Payload,
+                    outbox_jobs::Column::ProductVersion,
+                    outbox_jobs::Column::UpdatedAt,
+                ])
+                // Two writers racing: an older snapshot never replaces a newer one.
+                .action_and_where(Expr::cust(
+                    "outbox_jobs.product_version <= excluded.product_version",
+                ))
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Listings refused for the channel's rules that meet them again: the push just queued
+/// decides their status.
+async fn revive(
+    db: &impl ConnectionTrait,
+    listing_ids: Vec<i64>,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    if listing_ids.is_empty() {
+        return Ok(());
+    }
+    let revived = next(REFUSED_FOR_RULES, ListingEvent::MetRules).map_err(table_changed)?;
+    channel_listings::Entity::update_many()
+        .col_expr(
+            channel_listings::Column::Status,
+            Expr::value(revived.status.to_string()),
+        )
+        .col_expr(
+            channel_listings::Column::LastError,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(channel_listings::Column::UpdatedAt, Expr::value(now))
+        .filter(channel_listings::Column::Id.is_in(listing_ids))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// A listing Dermaga refused for the channel's rules.
+const REFUSED_FOR_RULES: ListingState = ListingState {
+    status: ListingStatus::Rejected,
+    withdrawn: false,
+    broke_rules: true,
+};
+
+fn table_changed(refused: Refused) -> crate::error::AppError {
+    crate::error::AppError::Internal(anyhow::anyhow!(
+        "the listing status table refuses {refused:?}"
+    ))
+}
 
 /// A change made the product break the channel's rules: the listing becomes REJECTED with the
 /// broken rules named, a waiting push is dropped and nothing is queued; the delivery log keeps
@@ -196,7 +200,9 @@ async fn reject_for_rules(
     errors: &[String],
 ) -> AppResult<()> {
     let now = Utc::now();
-    let error = format!("{RULES_ERROR_PREFIX}{}", errors.join("; "));
+    let refused =
+        next(ListingState::of(listing), ListingEvent::BrokeRules).map_err(table_changed)?;
+    let error = rules_error(errors);
     outbox_jobs::Entity::update_many()
         .col_expr(
             outbox_jobs::Column::Status,
@@ -211,7 +217,7 @@ async fn reject_for_rules(
     channel_listings::Entity::update_many()
         .col_expr(
             channel_listings::Column::Status,
-            Expr::value(ListingStatus::Rejected.to_string()),
+            Expr::value(refused.status.to_string()),
         )
         .col_expr(
             channel_listings::Column::LastError,
@@ -323,6 +329,39 @@ impl Snapshots {
             categories,
             channels,
             links,
+        })
+    }
+
+    /// What to do for a listing: push its snapshot, refuse it for the channel's rules, or
+    /// nothing when its product, seller or channel is gone.
+    fn plan(&self, listing: &channel_listings::Model, now: chrono::DateTime<Utc>) -> Option<Plan> {
+        let (event, payload, version) = self.payload(listing)?;
+        let mut revives = false;
+        if event == EVENT_UPSERT {
+            let broken = self.broken_rules(listing);
+            if !broken.is_empty() {
+                return Some(Plan::Refuse { version, broken });
+            }
+            revives = next(ListingState::of(listing), ListingEvent::MetRules).is_ok();
+        }
+        let job = outbox_jobs::ActiveModel {
+            aggregator_id: Set(listing.aggregator_id),
+            listing_id: Set(listing.id),
+            event_type: Set(event.to_owned()),
+            payload: Set(payload),
+            product_version: Set(version),
+            status: Set(OutboxStatus::Pending),
+            attempts: Set(0),
+            run_at: Set(now),
+            locked_until: Set(None),
+            last_error: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        Some(Plan::Push {
+            job: Box::new(job),
+            revives,
         })
     }
 

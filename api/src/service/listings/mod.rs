@@ -1,6 +1,8 @@
 //! Publishing products on channels: the rules check, the listings, retries, and what the
 //! dashboard reads of them (status, delivery attempts).
 
+pub mod status;
+
 use std::collections::HashMap;
 
 use chrono::Utc;
@@ -15,6 +17,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use self::status::{ListingEvent, ListingState, next};
 use super::{
     Page, PageRequest, Scope,
     audit::{self, AuditEntry},
@@ -148,6 +151,10 @@ pub async fn publish(
             .filter(channel_listings::Column::ChannelId.eq(choice.channel_id))
             .one(&txn)
             .await?;
+        let from = existing
+            .as_ref()
+            .map_or(ListingState::UNLISTED, ListingState::of);
+        let to = next(from, ListingEvent::Published).map_err(refused)?;
         let mut model: channel_listings::ActiveModel = match existing {
             Some(existing) => existing.into(),
             None => channel_listings::ActiveModel {
@@ -158,8 +165,8 @@ pub async fn publish(
                 ..Default::default()
             },
         };
-        model.status = Set(ListingStatus::Pending);
-        model.withdrawn = Set(false);
+        model.status = Set(to.status);
+        model.withdrawn = Set(to.withdrawn);
         model.price_override = Set(choice.price_override);
         model.last_error = Set(None);
         model.attempts = Set(0);
@@ -190,20 +197,17 @@ pub async fn unpublish(
     let txn = crate::db::begin_write(db).await?;
     let mut select = Scope::channel_listings(caller)
         .filter(channel_listings::Column::ProductId.eq(product.id))
-        .filter(
-            sea_orm::Condition::any()
-                .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
-                .add(channel_listings::Column::Withdrawn.eq(true)),
-        );
+        .filter(status::not_held_back());
     if let Some(ids) = channel_ids {
         select = select.filter(channel_listings::Column::ChannelId.is_in(ids));
     }
     let now = Utc::now();
     let mut listings = Vec::new();
     for listing in select.all(&txn).await? {
+        let to = next(ListingState::of(&listing), ListingEvent::Unpublished).map_err(refused)?;
         let mut model: channel_listings::ActiveModel = listing.into();
-        model.status = Set(ListingStatus::Unpublished);
-        model.withdrawn = Set(false);
+        model.status = Set(to.status);
+        model.withdrawn = Set(to.withdrawn);
         model.updated_at = Set(now);
         listings.push(model.update(&txn).await?);
     }
@@ -242,19 +246,17 @@ pub async fn retry(
 ) -> AppResult<channel_listings::Model> {
     require_catalogue_manager(caller)?;
     let listing = find(db, caller, listing_id).await?;
-    if !matches!(
-        listing.status,
-        ListingStatus::Failed | ListingStatus::Rejected
-    ) {
-        return Err(AppError::invalid(
+    let to = next(ListingState::of(&listing), ListingEvent::Retried).map_err(|refused| {
+        AppError::invalid(
             &["input", "listingId"],
             FieldErrorCode::Invalid,
-            "only a FAILED or REJECTED listing can be retried",
-        ));
-    }
+            refused.message(),
+        )
+    })?;
     let txn = crate::db::begin_write(db).await?;
     let mut model: channel_listings::ActiveModel = listing.into();
-    model.status = Set(ListingStatus::Pending);
+    model.status = Set(to.status);
+    model.withdrawn = Set(to.withdrawn);
     model.attempts = Set(0);
     model.updated_at = Set(Utc::now());
     let listing = model.update(&txn).await?;
@@ -274,6 +276,12 @@ pub async fn retry(
     events::notify(&txn, &[Event::listing(&listing)]).await?;
     txn.commit().await?;
     Ok(listing)
+}
+
+/// A transition the table refuses where the caller's own checks should have kept it from
+/// being asked: a bug, not the caller's mistake.
+fn refused(refused: status::Refused) -> AppError {
+    AppError::Internal(anyhow::anyhow!("{refused:?}: {}", refused.message()))
 }
 
 /// A listing the caller may see.
