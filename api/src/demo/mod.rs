@@ -87,7 +87,7 @@ pub async fn load(context: &AppContext) -> anyhow::Result<DemoSummary> {
             let txn = crate::db::begin_write(db).await?;
             load_aggregator(&txn, index, aggregator, &password_hash).await?;
             // The demo rows bypass the services; delta sync must still see them.
-            catalogue_changes::all_products_changed(&txn).await?;
+            catalogue_changes::stamp_all_products(&txn).await?;
             txn.commit().await?;
             aggregators_created += 1;
         }

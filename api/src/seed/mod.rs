@@ -152,7 +152,7 @@ pub async fn run(db: &DatabaseConnection, plan: SeedPlan) -> anyhow::Result<Seed
         txn.commit().await?;
     }
     // The bulk inserts bypassed the services; delta sync must still see every product.
-    catalogue_changes::all_products_changed(db)
+    catalogue_changes::stamp_all_products(db)
         .await
         .context("recording the catalogue changes")?;
     if db.get_database_backend() == DatabaseBackend::Postgres {

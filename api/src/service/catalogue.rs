@@ -1,22 +1,9 @@
-//! What every catalogue change shares: who may make it, the version bump, the audit entry,
-//! and the product with its details that most of them return.
-//!
-//! Every change to a product, its variants, stock or images bumps `products.version` and
-//! `updated_at` in the same transaction (channel sync and mobile delta sync rely on it) and
-//! writes an audit entry on the product.
+//! What catalogue changes share besides their ending (`super::product_changes`): who may make
+//! them, and the product with its details that most of them return.
 
-use chrono::{DateTime, Utc};
 use entity::{enums::Role, product_images, product_variants, products};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, UpdateMany,
-    sea_query::{Expr, ExprTrait},
-};
-use serde_json::Value;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::{
-    audit::{self, AuditEntry},
-    catalogue_changes,
-};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},
@@ -36,49 +23,6 @@ pub(super) fn require_catalogue_manager(caller: &AuthUser) -> AppResult<i64> {
         (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => Ok(aggregator_id),
         _ => Err(AppError::Forbidden),
     }
-}
-
-/// The statement that bumps a product's version and sets `updated_at` to `now`; callers
-/// may add columns and conditions to it.
-pub(super) fn bump_version(product_id: i64, now: DateTime<Utc>) -> UpdateMany<products::Entity> {
-    products::Entity::update_many()
-        .col_expr(
-            products::Column::Version,
-            Expr::col(products::Column::Version).add(1),
-        )
-        .col_expr(products::Column::UpdatedAt, Expr::value(now))
-        .filter(products::Column::Id.eq(product_id))
-}
-
-/// Bumps a product's version and `updated_at`. Callers run it first in their transaction:
-/// it takes the product's row lock (PostgreSQL) or the write lock (SQLite) before any read.
-pub(super) async fn touch(db: &impl ConnectionTrait, product_id: i64) -> AppResult<()> {
-    bump_version(product_id, Utc::now()).exec(db).await?;
-    Ok(())
-}
-
-/// Ends a catalogue change: writes its audit entry (filed under the product) and marks the
-/// product changed for delta sync. Every change calls it as the last write of its transaction.
-pub(super) async fn record(
-    db: &impl ConnectionTrait,
-    caller: &AuthUser,
-    (aggregator_id, product_id): (i64, i64),
-    action: &str,
-    changes: Value,
-) -> AppResult<()> {
-    audit::record(
-        db,
-        Some(caller),
-        AuditEntry {
-            aggregator_id: Some(aggregator_id),
-            action,
-            entity_type: "Product",
-            entity_id: product_id,
-            changes,
-        },
-    )
-    .await?;
-    catalogue_changes::products_changed(db, &[product_id]).await
 }
 
 pub(super) async fn detail(

@@ -20,6 +20,7 @@ pub mod login_throttle;
 pub mod onboarding;
 pub mod outbox;
 pub mod pagination;
+pub mod product_changes;
 pub mod product_images;
 pub mod product_search;
 pub mod products;

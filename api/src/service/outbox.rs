@@ -38,7 +38,7 @@ pub const EVENT_DELETE: &str = "listing.delete";
 /// Queues a push for every listing of these products that the aggregator has not unpublished
 /// (a listing Dermaga withdrew is pushed again: it comes back once its product and seller are
 /// active). Runs inside the transaction that changed them.
-pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
+pub async fn queue_for_products(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
@@ -56,7 +56,7 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
 }
 
 /// Queues a push for every listing of these sellers' products (their status changed).
-pub async fn sellers_changed(db: &impl ConnectionTrait, seller_ids: &[i64]) -> AppResult<()> {
+pub async fn queue_for_sellers(db: &impl ConnectionTrait, seller_ids: &[i64]) -> AppResult<()> {
     if seller_ids.is_empty() {
         return Ok(());
     }
@@ -75,7 +75,7 @@ pub async fn sellers_changed(db: &impl ConnectionTrait, seller_ids: &[i64]) -> A
         .into_tuple()
         .all(db)
         .await?;
-    products_changed(db, &product_ids).await
+    queue_for_products(db, &product_ids).await
 }
 
 /// What a change comes to for one listing.

@@ -6,7 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Que
 use serde_json::json;
 
 use super::{
-    catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+    catalogue::{ProductDetail, require_catalogue_manager},
+    product_changes::{audit_sync_and_push, touch},
     products,
 };
 use crate::{
@@ -110,7 +111,7 @@ pub async fn set(
         .exec(&txn)
         .await?;
     insert(&txn, product.id, &images).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (product.aggregator_id, product.id),

@@ -1,6 +1,6 @@
 //! The catalogue: products, what a seller offers. Variants live in [`super::variants`],
 //! stock in [`super::stock`], images in [`super::product_images`]; what all their changes
-//! share (the version bump, the audit entry) in [`super::catalogue`], and the dashboard's
+//! share (the version bump, the audit entry) in [`super::product_changes`], and the dashboard's
 //! list in [`super::product_search`].
 
 use chrono::Utc;
@@ -14,7 +14,8 @@ use serde_json::json;
 
 use super::{
     Scope,
-    catalogue::{ProductDetail, bump_version, detail, record, require_catalogue_manager},
+    catalogue::{ProductDetail, detail, require_catalogue_manager},
+    product_changes::{audit_sync_and_push, bump_version},
     product_images::{self as images, NewImage},
     variant_checks,
     variants::{self, NewVariant},
@@ -175,7 +176,7 @@ pub async fn create(
         .await?;
     }
     images::insert(&txn, product.id, &new_images).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (product.aggregator_id, product.id),
@@ -269,7 +270,7 @@ pub async fn update(
             ),
         )));
     }
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.id),
@@ -308,7 +309,7 @@ pub async fn archive(
         )
         .exec(&txn)
         .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.id),

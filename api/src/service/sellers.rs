@@ -14,7 +14,7 @@ use serde_json::json;
 use super::{
     Scope,
     audit::{self, AuditEntry},
-    catalogue_changes,
+    product_changes,
 };
 use crate::{
     auth::AuthUser,
@@ -329,7 +329,7 @@ pub async fn update(
     )
     .await?;
     // The public catalogue shows the seller's profile with each of its products.
-    catalogue_changes::seller_products_changed(&txn, &[updated.id]).await?;
+    product_changes::seller_products_changed(&txn, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -397,7 +397,7 @@ pub async fn set_status(
     )
     .await?;
     // A suspended seller's products leave the public catalogue; reactivated, they return.
-    catalogue_changes::seller_products_changed(&txn, &[updated.id]).await?;
+    product_changes::seller_products_changed(&txn, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated)
 }

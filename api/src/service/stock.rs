@@ -10,7 +10,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::{
-    catalogue::{record, touch},
+    product_changes::{audit_sync_and_push, touch},
     variant_checks::{at, check_range},
     variants::{MAX_STOCK, find, reload_and_commit},
 };
@@ -53,7 +53,7 @@ pub async fn set_stock(
     let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     stock_update(id, Expr::value(stock)).exec(&txn).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),
@@ -111,7 +111,7 @@ pub async fn adjust_stock(
             )
         });
     }
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),

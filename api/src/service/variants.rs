@@ -11,7 +11,8 @@ use serde_json::json;
 
 use super::{
     Scope,
-    catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+    catalogue::{ProductDetail, require_catalogue_manager},
+    product_changes::{audit_sync_and_push, touch},
     products::{self, MAX_VARIANTS},
     variant_checks::{
         at, check_range, check_skus_free, on_sku_taken, parse_name, parse_options, refs,
@@ -183,7 +184,7 @@ pub async fn add(
         siblings as i32,
     )
     .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (product.aggregator_id, product.id),
@@ -283,7 +284,7 @@ pub async fn update(
         .exec(&txn)
         .await
         .map_err(|error| on_sku_taken(error, &checked))?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),
@@ -323,7 +324,7 @@ pub async fn remove(
     product_variants::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),

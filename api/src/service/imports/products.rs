@@ -28,7 +28,10 @@ use super::{
 use crate::{
     cache::Cache,
     error::AppResult,
-    service::{catalogue::touch, catalogue_changes, products::MAX_VARIANTS},
+    service::{
+        product_changes::{self, touch},
+        products::MAX_VARIANTS,
+    },
 };
 
 pub const COLUMNS: Columns = Columns {
@@ -173,7 +176,7 @@ async fn write_batch(
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
     }
-    catalogue_changes::products_changed(&txn, &outcome.changed_products).await?;
+    product_changes::products_changed(&txn, &outcome.changed_products).await?;
     txn.commit().await?;
     Ok(Some(next))
 }
