@@ -24,7 +24,7 @@ use crate::{
     auth::hash_password,
     config::Settings,
     service::auth::ensure_platform_admin,
-    service::{catalogue_changes, categories},
+    service::{catalogue::changes as catalogue_changes, categories},
     state::AppContext,
 };
 

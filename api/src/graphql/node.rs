@@ -19,8 +19,8 @@ use crate::{
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators, categories, channels, listings, product_images, products, public_catalogue,
-        sellers, users, variants,
+        aggregators, catalogue::public as public_catalogue, categories, channels, listings,
+        product_images, products, sellers, users, variants,
     },
 };
 

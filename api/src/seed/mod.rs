@@ -20,7 +20,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::service::{catalogue_changes, categories};
+use crate::service::{catalogue::changes as catalogue_changes, categories};
 
 /// Rows per INSERT statement: well under PostgreSQL's 65,535 and SQLite's 32,766 bind
 /// parameters for the widest table.

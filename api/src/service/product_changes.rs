@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use super::{
     audit::{self, AuditEntry},
-    catalogue_changes, outbox,
+    catalogue::changes as catalogue_changes,
+    listings::outbox,
 };
 use crate::{auth::AuthUser, error::AppResult};
 

@@ -23,8 +23,8 @@ use crate::{
     error::AppResult,
     events::{self, Event},
     service::{
+        listings::outbox::EVENT_DELETE,
         listings::status::{ListingEvent, ListingState, next, not_held_back},
-        outbox::EVENT_DELETE,
     },
 };
 

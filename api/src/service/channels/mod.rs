@@ -2,6 +2,7 @@
 //! mapping, stock allocation and a pull-feed token).
 
 mod allocation;
+pub mod feeds;
 pub mod rules;
 
 use std::collections::HashMap;

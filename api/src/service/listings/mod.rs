@@ -1,7 +1,9 @@
 //! Publishing products on channels: the rules check, the listings, retries, and what the
 //! dashboard reads of them (status, delivery attempts).
 
+pub mod outbox;
 pub mod status;
+mod watch;
 
 use std::collections::HashMap;
 
@@ -17,14 +19,17 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use self::status::{ListingEvent, ListingState, next};
+pub use self::watch::watch;
+use self::{
+    outbox::category_slugs,
+    status::{ListingEvent, ListingState, next},
+};
 use super::{
     Page, PageRequest, Scope,
     audit::{self, AuditEntry},
-    catalogue::{detail, require_catalogue_manager},
-    catalogue_batches, channels,
+    catalogue::{batches as catalogue_batches, detail, require_catalogue_manager},
+    channels,
     channels::rules::Candidate,
-    outbox::{self, category_slugs},
     pagination::paginate,
     products as product_service,
 };

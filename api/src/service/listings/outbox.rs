@@ -18,11 +18,10 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use super::{
-    catalogue::{ProductDetail, with_details},
-    catalogue_batches,
+use super::status::{ListingEvent, ListingState, Refused, next, not_held_back, rules_error};
+use crate::service::{
+    catalogue::{ProductDetail, batches as catalogue_batches, with_details},
     channels::{StockAllocation, mapped_category, rules::Candidate, rules_of},
-    listings::status::{ListingEvent, ListingState, Refused, next, not_held_back, rules_error},
 };
 use crate::{
     error::AppResult,
@@ -311,7 +310,7 @@ impl Snapshots {
                 .filter_map(|category| category.parent_id),
         );
         categories.extend(catalogue_batches::categories(db, &parent_ids).await?);
-        let channels = super::channels::by_ids(db, &channel_ids).await?;
+        let channels = crate::service::channels::by_ids(db, &channel_ids).await?;
         let links = aggregator_channels::Entity::find()
             .filter(aggregator_channels::Column::ChannelId.is_in(channel_ids))
             .filter(aggregator_channels::Column::AggregatorId.is_in(aggregator_ids))

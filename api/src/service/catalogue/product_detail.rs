@@ -1,13 +1,10 @@
-//! What catalogue changes share besides their ending (`super::product_changes`): who may make
-//! them, and the product with its details that most of them return.
+//! A product with its variants and images: what most catalogue changes return, what channel
+//! rules check and what the outbox pushes.
 
-use entity::{enums::Role, product_images, product_variants, products};
+use entity::{product_images, product_variants, products};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::{
-    auth::AuthUser,
-    error::{AppError, AppResult},
-};
+use crate::error::{AppError, AppResult};
 
 /// A product with its variants and images, each in display order.
 #[derive(Clone, Debug)]
@@ -17,15 +14,8 @@ pub struct ProductDetail {
     pub images: Vec<product_images::Model>,
 }
 
-/// Only aggregator admins and staff change a catalogue beyond its stock.
-pub(super) fn require_catalogue_manager(caller: &AuthUser) -> AppResult<i64> {
-    match (caller.role, caller.aggregator_id) {
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => Ok(aggregator_id),
-        _ => Err(AppError::Forbidden),
-    }
-}
-
-pub(super) async fn detail(
+/// One product with its variants and images.
+pub(in crate::service) async fn detail(
     db: &impl ConnectionTrait,
     product: products::Model,
 ) -> AppResult<ProductDetail> {
@@ -34,7 +24,7 @@ pub(super) async fn detail(
 }
 
 /// Loads the variants and images of many products in two queries.
-pub(super) async fn with_details(
+pub(in crate::service) async fn with_details(
     db: &impl ConnectionTrait,
     products: Vec<products::Model>,
 ) -> AppResult<Vec<ProductDetail>> {
