@@ -8,7 +8,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{StockAllocation, hash_token, link};
+use super::{allocation::StockAllocation, lookup::link, tokens::hash_token};
 use crate::{
     error::{AppError, AppResult},
     service::catalogue::{batches as catalogue_batches, with_details},
