@@ -21,7 +21,7 @@ pub struct GraphqlSettings {
     /// How long one request may run before it is answered with `TIMEOUT`.
     pub request_timeout: Duration,
     /// How many of the newest products a RELEVANCE search page walks before it asks the
-    /// search indexes (`crate::service::public_catalogue::ranked_rows`).
+    /// search indexes (`crate::service::catalogue::public`).
     pub search_window: u64,
 }
 

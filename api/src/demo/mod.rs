@@ -27,7 +27,8 @@ use crate::{
     service::auth::ensure_platform_admin,
     service::{
         aggregators::{self as aggregators_service, NewAggregator},
-        catalogue_changes, categories,
+        catalogue::changes as catalogue_changes,
+        categories,
         sellers::{NewSeller, rows as seller_rows, validate as validate_seller},
     },
 };
@@ -90,7 +91,7 @@ pub async fn load(db: &DatabaseConnection) -> anyhow::Result<DemoSummary> {
             let txn = crate::db::begin_write(db).await?;
             load_aggregator(&txn, index, aggregator, &password_hash).await?;
             // The demo rows bypass the services; delta sync must still see them.
-            catalogue_changes::all_products_changed(&txn).await?;
+            catalogue_changes::stamp_all_products(&txn).await?;
             txn.commit().await?;
             aggregators_created += 1;
         }

@@ -1,7 +1,7 @@
 //! A partner's webhook URL: http(s), with a public host unless private addresses are allowed
 //! (development, tests). An address must be public ([`is_public_ip`]); a name must not be one
 //! that only resolves inside a network. Names are resolved at delivery, by a resolver that
-//! connects to public addresses only (`worker::resolver`).
+//! connects to public addresses only (`worker::dns`).
 
 use std::net::IpAddr;
 

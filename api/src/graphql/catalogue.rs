@@ -18,7 +18,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
         PageRequest,
-        public_catalogue::{
+        catalogue::public::{
             self as service, CatalogueAfter, CatalogueFilter, CataloguePageRequest, CatalogueSort,
             PublicProduct,
         },

@@ -12,8 +12,10 @@ use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
         PageRequest,
-        catalogue_changes::{self, LogPosition},
-        public_catalogue,
+        catalogue::{
+            changes::{self as catalogue_changes, LogPosition},
+            public as public_catalogue,
+        },
     },
 };
 

@@ -24,10 +24,7 @@ use crate::{
     auth::AuthUser,
     error::{AppError, AppResult},
     events::EventBus,
-    service::{
-        listing_changes,
-        listings::{self as service, ChannelChoice, ListingFilter},
-    },
+    service::listings::{self as service, ChannelChoice, ListingFilter},
 };
 
 /// A product on one channel, and how far its delivery got.
@@ -366,7 +363,7 @@ impl ListingSubscription {
         let db = app(ctx)?.db.clone();
         let caller = user(ctx)?.clone();
         let events = ctx.data::<EventBus>()?.subscribe();
-        let changes = listing_changes::watch(db, caller, product_id, events);
+        let changes = service::watch(db, caller, product_id, events);
         Ok(changes.map(move |listing| {
             let _held = &place;
             Ok(gql(listing)?.into())

@@ -8,7 +8,7 @@ use entity::seller_onboarding_steps;
 use entity::{categories, channels, product_images, product_variants, sellers};
 use sea_orm::DatabaseConnection;
 
-use crate::service::catalogue_batches as batches;
+use crate::service::catalogue::batches;
 use crate::{service::onboarding, state::AppContext};
 
 /// A loader whose results (loaded or fed) are kept for the rest of the request.

@@ -19,9 +19,11 @@ use crate::{
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators, categories, channels, listings,
+        aggregators,
+        catalogue::public as public_catalogue,
+        categories, channels, listings,
         products::{self, images as product_images, variants},
-        public_catalogue, sellers, users,
+        sellers, users,
     },
 };
 

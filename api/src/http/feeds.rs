@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::safe_csv;
 use crate::{
     error::AppError,
-    service::feeds::{self, Feed, FeedItem},
+    service::channels::feeds::{self, Feed, FeedItem},
     state::AppContext,
 };
 

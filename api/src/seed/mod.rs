@@ -20,7 +20,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait},
 };
 
-use crate::service::{catalogue_changes, categories};
+use crate::service::{catalogue::changes as catalogue_changes, categories};
 
 /// Rows per INSERT statement: well under PostgreSQL's 65,535 and SQLite's 32,766 bind
 /// parameters for the widest table.
@@ -130,7 +130,7 @@ pub async fn run(db: &DatabaseConnection, plan: SeedPlan) -> anyhow::Result<Seed
         insert_rows(db, generated, &mut report).await?;
     }
     // The bulk inserts bypassed the services; delta sync must still see every product.
-    catalogue_changes::all_products_changed(db)
+    catalogue_changes::stamp_all_products(db)
         .await
         .context("recording the catalogue changes")?;
     if db.get_database_backend() == DatabaseBackend::Postgres {

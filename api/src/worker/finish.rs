@@ -22,7 +22,10 @@ use crate::{
     db::statement,
     error::AppResult,
     events::{self, Event},
-    service::outbox::EVENT_DELETE,
+    service::{
+        listings::outbox::EVENT_DELETE,
+        listings::status::{ListingEvent, ListingState, next, not_held_back},
+    },
 };
 
 /// Records an attempt; returns the listing's status afterwards when this worker still owned
@@ -67,13 +70,13 @@ pub async fn finish(
     match outcome {
         Outcome::Delivered { external_id, .. } => delivered(db, job, external_id.clone()).await,
         Outcome::Rejected { message, .. } => {
-            give_up(db, job, ListingStatus::Rejected, message).await
+            give_up(db, job, ListingEvent::PartnerRejected, message).await
         }
         Outcome::Retry {
             error, retry_after, ..
         } => {
             if job.attempts >= settings.max_attempts {
-                give_up(db, job, ListingStatus::Failed, error).await
+                give_up(db, job, ListingEvent::GaveUp, error).await
             } else {
                 let delay = backoff(settings, job.attempts, *retry_after);
                 retry_later(db, job, error, delay).await
@@ -145,19 +148,20 @@ async fn delivered(
     else {
         return Ok(());
     };
-    let (status, withdrawn) = match (job.event_type.as_str(), listing.status) {
-        // Unpublished by the aggregator since this job was claimed: a newer job follows.
-        (_, ListingStatus::Unpublished) if !listing.withdrawn => {
-            (ListingStatus::Unpublished, false)
-        }
-        // The partner took the listing down: the product was archived or unpublished, or its
-        // seller suspended. It comes back when they are active again (`outbox`).
-        (EVENT_DELETE, _) => (ListingStatus::Unpublished, true),
-        _ => (ListingStatus::Live, false),
+    // The partner took the listing down: the product was archived or unpublished, or its
+    // seller suspended. It comes back when they are active again (`outbox`).
+    let event = if job.event_type == EVENT_DELETE {
+        ListingEvent::WithdrawalDelivered
+    } else {
+        ListingEvent::Delivered
     };
     let mut model: channel_listings::ActiveModel = listing.clone().into();
-    model.status = Set(status);
-    model.withdrawn = Set(withdrawn);
+    // Refused when the aggregator unpublished it since this job was claimed: a newer job
+    // follows, and the listing keeps its status.
+    if let Ok(to) = next(ListingState::of(&listing), event) {
+        model.status = Set(to.status);
+        model.withdrawn = Set(to.withdrawn);
+    }
     if external_id.is_some() {
         model.external_id = Set(external_id);
     }
@@ -179,14 +183,20 @@ async fn delivered(
 async fn give_up(
     db: &DatabaseConnection,
     job: &outbox_jobs::Model,
-    status: ListingStatus,
+    event: ListingEvent,
     error: &str,
 ) -> AppResult<()> {
     let txn = crate::db::begin_write(db).await?;
     if !close_job(&txn, job, OutboxStatus::Failed, Some(error)).await? {
         return Ok(());
     }
-    listing_update(&txn, job, Some(status), error).await?;
+    let listing = channel_listings::Entity::find_by_id(job.listing_id)
+        .one(&txn)
+        .await?;
+    // A listing the aggregator unpublished stays as it is.
+    if let Some(Ok(to)) = listing.map(|listing| next(ListingState::of(&listing), event)) {
+        listing_update(&txn, job, Some(to.status), error).await?;
+    }
     events::notify(&txn, &[Event::listing_of(job)]).await?;
     txn.commit().await?;
     Ok(())
@@ -288,12 +298,8 @@ async fn listing_update(
                 channel_listings::Column::Status,
                 Expr::value(status.to_string()),
             )
-            // A listing the aggregator unpublished stays unpublished.
-            .filter(
-                sea_orm::Condition::any()
-                    .add(channel_listings::Column::Status.ne(ListingStatus::Unpublished))
-                    .add(channel_listings::Column::Withdrawn.eq(true)),
-            );
+            // Unpublished by the aggregator since it was read: it stays so.
+            .filter(not_held_back());
     }
     update.exec(db).await?;
     Ok(())

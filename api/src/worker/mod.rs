@@ -8,9 +8,9 @@
 
 mod claim;
 mod deliver;
+mod dns;
 mod finish;
 mod imports;
-mod resolver;
 pub mod signature;
 
 use std::{
@@ -27,7 +27,9 @@ pub use deliver::{Outcome, idempotency_key};
 pub use finish::backoff;
 pub use imports::{ImportRunner, ImportWake};
 
-use crate::{config::WorkerSettings, error::AppResult, service::outbox, shutdown::Shutdown};
+use crate::{
+    config::WorkerSettings, error::AppResult, service::listings::outbox, shutdown::Shutdown,
+};
 
 /// One worker: its database, settings, HTTP client and per-channel limits.
 #[derive(Clone)]
@@ -42,7 +44,7 @@ impl Worker {
     pub fn new(db: DatabaseConnection, settings: WorkerSettings) -> anyhow::Result<Self> {
         let mut client = reqwest::Client::builder();
         if !settings.allow_private_addresses {
-            client = client.dns_resolver(Arc::new(resolver::PublicOnly));
+            client = client.dns_resolver(Arc::new(dns::PublicOnly));
         }
         let client = client
             .timeout(settings.delivery_timeout)

@@ -200,7 +200,7 @@ async fn a_rolled_back_change_queues_nothing() {
 
     // The outbox write joins the caller's transaction: inside it the push is queued…
     let txn = app.db.begin().await.unwrap();
-    api::service::catalogue_changes::products_changed(&txn, &[db_id(&product)])
+    api::service::product_changes::products_changed(&txn, &[db_id(&product)])
         .await
         .unwrap();
     let inside = txn

@@ -53,7 +53,9 @@ async fn two_workers_at_once_deliver_every_job_exactly_once() {
     let total = listings.len();
     assert!(total >= products / 2, "{total} listings");
     let txn = sea_orm::TransactionTrait::begin(&app.db).await.unwrap();
-    api::service::outbox::enqueue(&txn, listings).await.unwrap();
+    api::service::listings::outbox::enqueue(&txn, listings)
+        .await
+        .unwrap();
     txn.commit().await.unwrap();
     assert_eq!(
         count_status(&app, "outbox_jobs", "PENDING").await as usize,

@@ -25,8 +25,7 @@ use crate::{
     cache::Cache,
     error::AppResult,
     service::{
-        catalogue::touch,
-        catalogue_changes,
+        product_changes::{self as changes, touch},
         products::{
             MAX_VARIANTS,
             fields::{ProductFields, ValidImage, ValidVariant},
@@ -179,7 +178,7 @@ async fn write_batch(
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
     }
-    catalogue_changes::products_changed(&txn, &outcome.changed_products).await?;
+    changes::products_changed(&txn, &outcome.changed_products).await?;
     txn.commit().await?;
     Ok(Some(next))
 }

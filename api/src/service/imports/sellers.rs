@@ -26,7 +26,7 @@ use crate::{
     cache::Cache,
     error::AppResult,
     service::{
-        catalogue_changes,
+        product_changes,
         sellers::{self as rules, NewSeller, ValidSeller, rows},
     },
 };
@@ -231,7 +231,7 @@ async fn write_batch(
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
     }
-    catalogue_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
+    product_changes::seller_products_changed(&txn, &outcome.changed_sellers).await?;
     txn.commit().await?;
     Ok(Some(next))
 }

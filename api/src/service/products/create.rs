@@ -17,7 +17,8 @@ use crate::{
     domain::Validator,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
-        catalogue::{ProductDetail, detail, record, require_catalogue_manager},
+        catalogue::{ProductDetail, detail, require_catalogue_manager},
+        product_changes::audit_sync_and_push,
         sellers as seller_service,
     },
 };
@@ -92,7 +93,7 @@ pub async fn create(
 
     let txn = crate::db::begin_write(db).await?;
     let stored = store_new(&txn, (aggregator_id, seller.id), &product, Utc::now()).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (stored.aggregator_id, stored.id),

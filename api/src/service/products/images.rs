@@ -15,7 +15,8 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
         Scope,
-        catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+        catalogue::{ProductDetail, require_catalogue_manager},
+        product_changes::{audit_sync_and_push, touch},
     },
 };
 
@@ -103,7 +104,7 @@ pub async fn set(
     let txn = crate::db::begin_write(db).await?;
     touch(&txn, product.id).await?;
     replace(&txn, product.id, &images).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (product.aggregator_id, product.id),

@@ -18,7 +18,7 @@ use crate::{
     auth::AuthUser,
     domain::Validator,
     error::{AppError, AppResult, FieldErrorCode},
-    service::catalogue::{record, touch},
+    service::product_changes::{audit_sync_and_push, touch},
 };
 
 /// Aggregator admins and staff, and a seller for its own products, keep the stock.
@@ -54,7 +54,7 @@ pub async fn set_stock(
     let txn = crate::db::begin_write(db).await?;
     touch(&txn, current.product_id).await?;
     stock_update(id, Expr::value(stock)).exec(&txn).await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),
@@ -112,7 +112,7 @@ pub async fn adjust_stock(
             )
         });
     }
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),

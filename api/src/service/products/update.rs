@@ -16,7 +16,10 @@ use crate::{
     auth::AuthUser,
     domain::Validator,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
-    service::catalogue::{ProductDetail, bump_version, detail, record, require_catalogue_manager},
+    service::{
+        catalogue::{ProductDetail, detail, require_catalogue_manager},
+        product_changes::{audit_sync_and_push, bump_version},
+    },
 };
 
 /// A partial update: `None` leaves a field as it is.
@@ -56,7 +59,7 @@ pub async fn update(
             ),
         )));
     }
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.id),
@@ -95,7 +98,7 @@ pub async fn archive(
         )
         .exec(&txn)
         .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.id),

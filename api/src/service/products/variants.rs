@@ -22,7 +22,8 @@ use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
         Scope,
-        catalogue::{ProductDetail, record, require_catalogue_manager, touch},
+        catalogue::{ProductDetail, require_catalogue_manager},
+        product_changes::{audit_sync_and_push, touch},
     },
 };
 
@@ -141,7 +142,7 @@ pub async fn add(
         Utc::now(),
     )
     .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (product.aggregator_id, product.id),
@@ -276,7 +277,7 @@ pub async fn update(
         option_values,
         price,
     } = checked;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),
@@ -316,7 +317,7 @@ pub async fn remove(
     product_variants::Entity::delete_by_id(id)
         .exec(&txn)
         .await?;
-    record(
+    audit_sync_and_push(
         &txn,
         caller,
         (current.aggregator_id, current.product_id),

@@ -16,7 +16,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
         audit::{self, AuditEntry},
-        catalogue_changes,
+        product_changes,
     },
 };
 
@@ -88,7 +88,7 @@ pub async fn update(
     )
     .await?;
     // The public catalogue shows the seller's profile with each of its products.
-    catalogue_changes::seller_products_changed(&txn, &[updated.id]).await?;
+    product_changes::seller_products_changed(&txn, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -156,7 +156,7 @@ pub async fn set_status(
     )
     .await?;
     // A suspended seller's products leave the public catalogue; reactivated, they return.
-    catalogue_changes::seller_products_changed(&txn, &[updated.id]).await?;
+    product_changes::seller_products_changed(&txn, &[updated.id]).await?;
     txn.commit().await?;
     Ok(updated)
 }

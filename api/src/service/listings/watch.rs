@@ -9,7 +9,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::Scope;
+use crate::service::Scope;
 use crate::{
     auth::AuthUser,
     error::AppResult,

@@ -8,12 +8,11 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::{
-    catalogue::with_details,
-    catalogue_batches,
-    channels::{StockAllocation, hash_token, link},
+use super::{allocation::StockAllocation, lookup::link, tokens::hash_token};
+use crate::{
+    error::{AppError, AppResult},
+    service::catalogue::{batches as catalogue_batches, with_details},
 };
-use crate::error::{AppError, AppResult};
 
 /// Listings read per page.
 pub const PAGE_SIZE: u64 = 200;

@@ -38,14 +38,12 @@ async fn tick(db: &impl ConnectionTrait) -> AppResult<i64> {
 
 const UPSERT_TAIL: &str = "ON CONFLICT (product_id) DO UPDATE SET seq = excluded.seq";
 
-/// Marks products as changed and queues a push for each of their channel listings (the
-/// transactional outbox). Call it as the last statement of the transaction that changed them.
-pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
+/// Stamps products with a new tick. Call it as the last statement of the transaction that
+/// changed them (`super::product_changes` does).
+pub async fn stamp_products(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
-    // Before the clock: the clock stays the last lock a writer takes.
-    super::outbox::products_changed(db, product_ids).await?;
     let seq = tick(db).await?;
     let backend = db.get_database_backend();
     for chunk in product_ids.chunks(500) {
@@ -64,16 +62,15 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
     Ok(())
 }
 
-/// Marks every product of these sellers as changed (their status or public profile changed)
-/// and queues a push for their listings. Call it last in the transaction.
-pub async fn seller_products_changed(
+/// Stamps every product of these sellers with a new tick (their status or public profile
+/// changed). Call it last in the transaction.
+pub async fn stamp_sellers_products(
     db: &impl ConnectionTrait,
     seller_ids: &[i64],
 ) -> AppResult<()> {
     if seller_ids.is_empty() {
         return Ok(());
     }
-    super::outbox::sellers_changed(db, seller_ids).await?;
     let seq = tick(db).await?;
     for chunk in seller_ids.chunks(500) {
         let list = vec!["?"; chunk.len()].join(", ");
@@ -92,8 +89,8 @@ pub async fn seller_products_changed(
     Ok(())
 }
 
-/// Marks every product as changed (after a bulk load that bypassed the services).
-pub async fn all_products_changed(db: &impl ConnectionTrait) -> AppResult<()> {
+/// Stamps every product with a new tick (after a bulk load that bypassed the services).
+pub async fn stamp_all_products(db: &impl ConnectionTrait) -> AppResult<()> {
     let seq = tick(db).await?;
     db.execute_raw(statement(
         db.get_database_backend(),
