@@ -57,6 +57,22 @@ impl AuthUser {
         self.role == Role::PlatformAdmin
     }
 
+    /// Platform admins only: the channel registry and the aggregators themselves.
+    pub fn require_platform_admin(&self) -> Result<(), AppError> {
+        match self.role {
+            Role::PlatformAdmin => Ok(()),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
+    /// Platform and aggregator admins: logins and the audit log.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        match self.role {
+            Role::PlatformAdmin | Role::AggregatorAdmin => Ok(()),
+            _ => Err(AppError::Forbidden),
+        }
+    }
+
     /// The aggregator of an aggregator admin or staff member: the one role rule for work on
     /// an aggregator's sellers, catalogue, onboarding, imports and listings. Platform admins
     /// and sellers are FORBIDDEN.

@@ -6,7 +6,7 @@ use super::{
     app,
     enums::{AggregatorKind, AggregatorStatus},
     gql,
-    guard::{ANY_USER, PLATFORM_ADMIN, RoleGuard},
+    guard::{ANY_USER, RoleGuard},
     payload::{UserError, into_payload},
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
     user,
@@ -112,7 +112,6 @@ pub struct AggregatorMutation;
 #[Object]
 impl AggregatorMutation {
     /// Registers a new aggregator (platform admins only).
-    #[graphql(guard = "RoleGuard::new(PLATFORM_ADMIN)")]
     async fn create_aggregator(
         &self,
         ctx: &Context<'_>,

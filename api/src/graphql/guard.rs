@@ -3,7 +3,9 @@ use entity::enums::Role;
 
 use crate::auth::Caller;
 
-/// Lets a field resolve only for callers holding one of the roles.
+/// Lets a field resolve only for callers holding one of the roles. Only `ANY_USER` (a logged-in
+/// caller) is used: which roles may do what is the services' rule (`AuthUser::team_aggregator`,
+/// `require_admin`, `require_platform_admin`), written once there.
 pub struct RoleGuard(&'static [Role]);
 
 impl RoleGuard {
@@ -24,12 +26,4 @@ pub const ANY_USER: &[Role] = &[
     Role::AggregatorAdmin,
     Role::AggregatorStaff,
     Role::Seller,
-];
-pub const PLATFORM_ADMIN: &[Role] = &[Role::PlatformAdmin];
-pub const ADMINS: &[Role] = &[Role::PlatformAdmin, Role::AggregatorAdmin];
-pub const AGGREGATOR_TEAM: &[Role] = &[Role::AggregatorAdmin, Role::AggregatorStaff];
-pub const AGGREGATOR_TEAM_AND_PLATFORM: &[Role] = &[
-    Role::PlatformAdmin,
-    Role::AggregatorAdmin,
-    Role::AggregatorStaff,
 ];

@@ -13,7 +13,7 @@ use super::{
     channels::Channel,
     enums::ListingStatus,
     gql,
-    guard::{AGGREGATOR_TEAM, ANY_USER, RoleGuard},
+    guard::{ANY_USER, RoleGuard},
     loaders::{CachedLoader, ChannelLoader},
     money::Money,
     payload::{UserError, into_payload},
@@ -303,7 +303,6 @@ pub struct ListingMutation;
 impl ListingMutation {
     /// Publishes a product on channels. A broken channel rule is one `userErrors` entry each,
     /// and then nothing is queued.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn publish_product(
         &self,
         ctx: &Context<'_>,
@@ -313,7 +312,6 @@ impl ListingMutation {
     }
 
     /// Withdraws a product from channels.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn unpublish_product(
         &self,
         ctx: &Context<'_>,
@@ -323,7 +321,6 @@ impl ListingMutation {
     }
 
     /// Queues a FAILED or REJECTED listing again.
-    #[graphql(guard = "RoleGuard::new(AGGREGATOR_TEAM)")]
     async fn retry_listing(
         &self,
         ctx: &Context<'_>,

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use entity::{
     aggregators,
-    enums::{AggregatorKind, AggregatorStatus, Role},
+    enums::{AggregatorKind, AggregatorStatus},
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, Set,
@@ -62,9 +62,7 @@ pub async fn create(
     caller: &AuthUser,
     input: NewAggregator,
 ) -> AppResult<aggregators::Model> {
-    if caller.role != Role::PlatformAdmin {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_platform_admin()?;
     let mut v = Validator::new();
     let name = v.check(Text::parse(&["input", "name"], &input.name, 200));
     let slug = v.check(Slug::parse(&["input", "slug"], &input.slug));

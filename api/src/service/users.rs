@@ -219,6 +219,7 @@ pub async fn list(
     caller: &AuthUser,
     page: PageRequest,
 ) -> AppResult<Page<users::Model>> {
+    caller.require_admin()?;
     paginate(
         db,
         Scope::users(caller),
@@ -236,9 +237,7 @@ pub async fn set_active(
     id: i64,
     active: bool,
 ) -> AppResult<users::Model> {
-    if !matches!(caller.role, Role::PlatformAdmin | Role::AggregatorAdmin) {
-        return Err(AppError::Forbidden);
-    }
+    caller.require_admin()?;
     let user = find(db, caller, id).await?;
     if user.id == caller.user_id {
         return Err(AppError::invalid(

@@ -7,20 +7,5 @@ pub mod changes;
 mod product_detail;
 pub mod public;
 
-use entity::enums::Role;
-
 pub use product_detail::ProductDetail;
 pub(super) use product_detail::{detail, with_details};
-
-use crate::{
-    auth::AuthUser,
-    error::{AppError, AppResult},
-};
-
-/// Only aggregator admins and staff change a catalogue beyond its stock.
-pub(super) fn require_catalogue_manager(caller: &AuthUser) -> AppResult<i64> {
-    match (caller.role, caller.aggregator_id) {
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator_id)) => Ok(aggregator_id),
-        _ => Err(AppError::Forbidden),
-    }
-}

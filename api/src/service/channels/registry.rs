@@ -2,7 +2,7 @@
 //! off and on, rotating its signing secret (platform admins only).
 
 use chrono::Utc;
-use entity::{channels, enums::ChannelKind, enums::Role};
+use entity::{channels, enums::ChannelKind};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
 use serde_json::json;
 
@@ -43,7 +43,7 @@ pub async fn register(
     allow_private_webhooks: bool,
     input: NewChannel,
 ) -> AppResult<RegisteredChannel> {
-    require_platform_admin(caller)?;
+    caller.require_platform_admin()?;
     let (code, name, webhook_url) = check_new_channel(&input, allow_private_webhooks)?;
     let signing_secret = format!("whsec_{}", random_token());
     let now = Utc::now();
@@ -160,14 +160,6 @@ fn check_rules(rules: &ChannelRules, errors: &mut Vec<FieldError>) {
     }
 }
 
-fn require_platform_admin(caller: &AuthUser) -> AppResult<()> {
-    if caller.role == Role::PlatformAdmin {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
-}
-
 /// Changes a channel's name, webhook URL or rules, with registration's validation (platform
 /// admins only). New rules apply to every later change of its listings.
 #[tracing::instrument(skip(db, changes))]
@@ -178,7 +170,7 @@ pub async fn update(
     id: i64,
     changes: ChannelChanges,
 ) -> AppResult<channels::Model> {
-    require_platform_admin(caller)?;
+    caller.require_platform_admin()?;
     let channel = find(db, id).await?;
     let mut errors = Vec::new();
     let mut model: channels::ActiveModel = channel.clone().into();
@@ -236,7 +228,7 @@ pub async fn set_active(
     id: i64,
     active: bool,
 ) -> AppResult<channels::Model> {
-    require_platform_admin(caller)?;
+    caller.require_platform_admin()?;
     let channel = find(db, id).await?;
     if channel.is_active == active {
         return Err(AppError::Conflict(FieldError::new(
@@ -282,7 +274,7 @@ pub async fn rotate_secret(
     caller: &AuthUser,
     id: i64,
 ) -> AppResult<RegisteredChannel> {
-    require_platform_admin(caller)?;
+    caller.require_platform_admin()?;
     let channel = find(db, id).await?;
     let signing_secret = format!("whsec_{}", random_token());
     let txn = crate::db::begin_write(db).await?;

@@ -149,9 +149,7 @@ pub async fn enabled(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
 ) -> AppResult<Vec<(aggregator_channels::Model, channels::Model)>> {
-    let Some(aggregator_id) = caller.aggregator_id else {
-        return Err(AppError::Forbidden);
-    };
+    let aggregator_id = caller.team_aggregator()?;
     let links = aggregator_channels::Entity::find()
         .filter(aggregator_channels::Column::AggregatorId.eq(aggregator_id))
         .order_by_asc(aggregator_channels::Column::Id)

@@ -25,9 +25,7 @@ use crate::{
     service::{
         Scope,
         audit::{self, AuditEntry},
-        catalogue::{
-            ProductDetail, batches as catalogue_batches, detail, require_catalogue_manager,
-        },
+        catalogue::{ProductDetail, batches as catalogue_batches, detail},
         channels, products as product_service,
     },
 };
@@ -50,7 +48,7 @@ pub async fn publish(
     product_id: i64,
     choices: Vec<ChannelChoice>,
 ) -> AppResult<Vec<channel_listings::Model>> {
-    let aggregator_id = require_catalogue_manager(caller)?;
+    let aggregator_id = caller.team_aggregator()?;
     let product = product_service::find(db, caller, product_id).await?;
     if choices.is_empty() {
         return Err(AppError::invalid(
@@ -232,7 +230,7 @@ pub async fn unpublish(
     product_id: i64,
     channel_ids: Option<Vec<i64>>,
 ) -> AppResult<Vec<channel_listings::Model>> {
-    let aggregator_id = require_catalogue_manager(caller)?;
+    let aggregator_id = caller.team_aggregator()?;
     let product = product_service::find(db, caller, product_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let mut select = Scope::channel_listings(caller)
@@ -284,7 +282,7 @@ pub async fn retry(
     caller: &AuthUser,
     listing_id: i64,
 ) -> AppResult<channel_listings::Model> {
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
     let listing = find(db, caller, listing_id).await?;
     let to = next(ListingState::of(&listing), ListingEvent::Retried).map_err(|refused| {
         AppError::invalid(

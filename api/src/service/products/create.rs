@@ -17,7 +17,7 @@ use crate::{
     domain::Validator,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
-        catalogue::{ProductDetail, detail, require_catalogue_manager},
+        catalogue::{ProductDetail, detail},
         product_changes::audit_sync_and_push,
         sellers as seller_service,
     },
@@ -70,7 +70,7 @@ pub async fn create(
 ) -> AppResult<ProductDetail> {
     let seller = seller_of(db, caller, input.seller_id).await?;
     if seller.is_some() {
-        require_catalogue_manager(caller)?;
+        caller.team_aggregator()?;
     }
 
     let mut v = Validator::new();
@@ -86,7 +86,7 @@ pub async fn create(
     }
     let product = validate_new(&mut v, &input);
     v.finish()?;
-    let (Some(seller), Ok(aggregator_id)) = (seller, require_catalogue_manager(caller)) else {
+    let (Some(seller), Ok(aggregator_id)) = (seller, caller.team_aggregator()) else {
         return Err(AppError::Forbidden);
     };
     check_skus_free(db, aggregator_id, &product.variants, None).await?;

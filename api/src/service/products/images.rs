@@ -15,7 +15,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
         Scope,
-        catalogue::{ProductDetail, require_catalogue_manager},
+        catalogue::ProductDetail,
         product_changes::{audit_sync_and_push, touch},
     },
 };
@@ -96,7 +96,7 @@ pub async fn set(
     images: Vec<NewImage>,
 ) -> AppResult<ProductDetail> {
     let product = lookup::find(db, caller, product_id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
     let mut v = Validator::new();
     let images = validate(&mut v, &["input", "images"], &images);
     v.finish()?;

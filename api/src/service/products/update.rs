@@ -17,7 +17,7 @@ use crate::{
     domain::Validator,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
-        catalogue::{ProductDetail, detail, require_catalogue_manager},
+        catalogue::{ProductDetail, detail},
         product_changes::{audit_sync_and_push, bump_version},
     },
 };
@@ -40,7 +40,7 @@ pub async fn update(
     changes: ProductChanges,
 ) -> AppResult<ProductDetail> {
     let current = find(db, caller, id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
 
     let (title, description) = check_changes(db, &changes).await?;
     let update = changes_statement(id, &changes, (&title, &description), Utc::now());
@@ -86,7 +86,7 @@ pub async fn archive(
     id: i64,
 ) -> AppResult<ProductDetail> {
     let current = find(db, caller, id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
     if current.status == ProductStatus::Archived {
         return detail(db, current).await;
     }

@@ -22,7 +22,7 @@ use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
         Scope,
-        catalogue::{ProductDetail, require_catalogue_manager},
+        catalogue::ProductDetail,
         product_changes::{audit_sync_and_push, touch},
     },
 };
@@ -111,7 +111,7 @@ pub async fn add(
     input: NewVariant,
 ) -> AppResult<product_variants::Model> {
     let product = lookup::find(db, caller, product_id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
     let mut v = Validator::new();
     let variant = validate(&mut v, &["input"], &input);
     v.finish()?;
@@ -247,7 +247,7 @@ pub async fn update(
     changes: VariantChanges,
 ) -> AppResult<product_variants::Model> {
     let current = find(db, caller, id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
     let checked = check_changes(&current, &changes)?;
     let sku_check = ValidVariant {
         path: vec!["input".to_owned()],
@@ -300,7 +300,7 @@ pub async fn remove(
     id: i64,
 ) -> AppResult<ProductDetail> {
     let current = find(db, caller, id).await?;
-    require_catalogue_manager(caller)?;
+    caller.team_aggregator()?;
 
     let txn = crate::db::begin_write(db).await?;
     // The product's lock, taken first, keeps two removals from each leaving the other's last.
