@@ -10,7 +10,7 @@ use entity::{channel_listings, listing_deliveries};
 
 use super::{
     app,
-    channels::Channel,
+    channel_types::Channel,
     enums::ListingStatus,
     gql,
     guard::{ANY_USER, RoleGuard},

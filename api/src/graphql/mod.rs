@@ -8,6 +8,7 @@ mod catalogue;
 mod catalogue_sync;
 mod catalogue_types;
 mod categories;
+mod channel_types;
 mod channels;
 pub mod cost;
 mod enums;

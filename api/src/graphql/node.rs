@@ -6,7 +6,7 @@ use super::{
     catalogue::public_product,
     catalogue_types::{CatalogueProduct, SellerProfile},
     categories::Category,
-    channels::Channel,
+    channel_types::Channel,
     gql,
     listings::ChannelListing,
     product_variants::ProductVariant,
