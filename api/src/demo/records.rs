@@ -2,16 +2,17 @@
 
 use chrono::Utc;
 use entity::{
-    channel_listings, channels,
-    enums::{ListingStatus, ProductStatus, Role},
+    channels,
+    enums::{ProductStatus, Role},
     products as products_table, sellers,
 };
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ActiveModelTrait, ConnectionTrait};
 
 use super::data::ProductTemplate;
 use crate::{
     domain::Validator,
     service::{
+        listings::rows as listing_rows,
         products::{self, NewImage, NewProduct, NewVariant},
         users::{self, UserRow},
     },
@@ -120,27 +121,15 @@ async fn insert_listing(
     now: chrono::DateTime<Utc>,
 ) -> anyhow::Result<()> {
     let channel = &all_channels[(product.id as usize) % all_channels.len()];
-    channel_listings::ActiveModel {
-        aggregator_id: Set(product.aggregator_id),
-        product_id: Set(product.id),
-        channel_id: Set(channel.id),
-        status: Set(if product.id % 4 == 0 {
-            ListingStatus::Pending
-        } else {
-            ListingStatus::Live
-        }),
-        price_override: Set(None),
-        external_id: Set((product.id % 4 != 0)
-            .then(|| format!("{}-{}", channel.code.to_lowercase(), product.id))),
-        last_error: Set(None),
-        attempts: Set(1),
-        delivered_version: Set((product.id % 4 != 0).then_some(1)),
-        delivered_at: Set((product.id % 4 != 0).then_some(now)),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    let listing =
+        listing_rows::published((product.aggregator_id, product.id), channel.id, None, now);
+    // One in four demo listings is still waiting for its first delivery.
+    let listing = if product.id % 4 == 0 {
+        listing
+    } else {
+        let external_id = format!("{}-{}", channel.code.to_lowercase(), product.id);
+        listing_rows::delivered(listing, external_id, 1, now)
+    };
+    listing.insert(db).await?;
     Ok(())
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     aggregators, channel_listings,
-    enums::{ListingStatus, ProductStatus, SellerScale, SellerStatus},
+    enums::{ProductStatus, SellerScale, SellerStatus},
     product_images, product_variants, products, sellers,
 };
 use rand::{Rng, rngs::StdRng, seq::SliceRandom};
@@ -15,6 +15,7 @@ use crate::{
     domain::Validator,
     service::{
         aggregators::{self as aggregators_service, NewAggregator},
+        listings::rows as listing_rows,
         products::{
             NewImage, NewProduct, NewVariant, checks,
             rows::{new_image, new_product, new_variant},
@@ -303,24 +304,12 @@ fn generate_product(
 /// A listing delivered live to the channel when the product was created.
 fn live_listing(
     id: i64,
-    (aggregator_id, product_id): (i64, i64),
+    owner: (i64, i64),
     channel_id: i64,
     created: DateTime<Utc>,
 ) -> channel_listings::ActiveModel {
-    channel_listings::ActiveModel {
-        id: Set(id),
-        aggregator_id: Set(aggregator_id),
-        product_id: Set(product_id),
-        channel_id: Set(channel_id),
-        status: Set(ListingStatus::Live),
-        price_override: Set(None),
-        external_id: Set(Some(format!("ext-{product_id}"))),
-        last_error: Set(None),
-        attempts: Set(1),
-        delivered_version: Set(Some(1)),
-        delivered_at: Set(Some(created)),
-        withdrawn: Set(false),
-        created_at: Set(created),
-        updated_at: Set(created),
-    }
+    let published = listing_rows::published(owner, channel_id, None, created);
+    let mut listing = listing_rows::delivered(published, format!("ext-{}", owner.1), 1, created);
+    listing.id = Set(id);
+    listing
 }

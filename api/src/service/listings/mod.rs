@@ -6,6 +6,7 @@ mod channel_rules;
 pub mod outbox;
 mod publishing;
 mod reads;
+pub mod rows;
 pub mod status;
 mod watch;
 

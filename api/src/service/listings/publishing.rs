@@ -202,13 +202,12 @@ async fn save_published(
         let to = next(from, ListingEvent::Published).map_err(refused)?;
         let mut model: channel_listings::ActiveModel = match existing {
             Some(existing) => existing.into(),
-            None => channel_listings::ActiveModel {
-                aggregator_id: Set(aggregator_id),
-                product_id: Set(product_id),
-                channel_id: Set(choice.channel_id),
-                created_at: Set(now),
-                ..Default::default()
-            },
+            None => super::rows::published(
+                (aggregator_id, product_id),
+                choice.channel_id,
+                choice.price_override,
+                now,
+            ),
         };
         model.status = Set(to.status);
         model.withdrawn = Set(to.withdrawn);
