@@ -10,7 +10,8 @@ The floors, from the top (docs/architecture.md explains them):
 A file may import its own floor and the floors below it. Below transport nothing names
 async_graphql or actix. No two files may import each other, directly or through others. A parent module's use of its
 own children (`mod child;`, `pub use child::Item`, `child::run()`) composes one module and is
-not counted; a child using its parent, and siblings using each other, are.
+not counted; a child using its parent, and siblings using each other, are. The same holds
+between modules (`service/products/` and `service/listings/` as wholes).
 
 Usage: scripts/check_layers.py [--self-test] [--root CHECKOUT]
 """
@@ -162,7 +163,26 @@ def check(sources: dict[str, str]) -> list[str]:
                 edges[relative].add(target)
     for cycle in cycles(edges):
         problems.append("files that import each other in a loop: " + ", ".join(cycle))
+    for cycle in cycles(module_edges(edges)):
+        problems.append("modules that import each other in a loop: " + ", ".join(cycle))
     return problems
+
+
+def group_of(relative: str) -> str:
+    """The module a file belongs to: `service/products/create.rs` -> `service/products`."""
+    return "/".join(module_path(relative)[:2]) or "lib"
+
+
+def module_edges(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """The file arrows between modules (`service/listings` -> `service/products`), leaving out
+    a parent module's arrows into its own children."""
+    between: dict[str, set[str]] = {}
+    for source, targets in edges.items():
+        for target in targets:
+            here, there = group_of(source), group_of(target)
+            if here != there and not there.startswith(here + "/"):
+                between.setdefault(here, set()).add(there)
+    return between
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -230,6 +250,15 @@ def self_test() -> None:
         "graphql/users.rs": "use super::products::Product;",
     })
     assert any("loop" in problem for problem in check(siblings_through_parent))
+    modules_loop = dict(fine, **{
+        "service/mod.rs": "pub mod products; pub mod listings;",
+        "service/products/mod.rs": "mod create;",
+        "service/products/create.rs": "use crate::service::listings::outbox::queue;",
+        "service/listings/mod.rs": "mod publish; pub mod outbox;",
+        "service/listings/outbox.rs": "pub fn queue() {}",
+        "service/listings/publish.rs": "use crate::service::products::find;",
+    })
+    assert any("modules that import" in problem for problem in check(modules_loop)), check(modules_loop)
     print("check_layers: self-test passed")
 
 
@@ -245,7 +274,7 @@ def main() -> int:
     if problems:
         print(f"check_layers: {len(problems)} problem(s)")
         return 1
-    print("check_layers: every import runs down, and no files import each other in a loop")
+    print("check_layers: every import runs down, and no files or modules import each other in a loop")
     return 0
 
 

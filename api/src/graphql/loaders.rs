@@ -9,7 +9,7 @@ use entity::{categories, channels, product_images, product_variants, sellers};
 use sea_orm::DatabaseConnection;
 
 use crate::service::catalogue::batches;
-use crate::{service::onboarding, state::AppContext};
+use crate::{service::sellers::onboarding, state::AppContext};
 
 /// A loader whose results (loaded or fed) are kept for the rest of the request.
 pub type CachedLoader<L> = DataLoader<L, HashMapCache>;

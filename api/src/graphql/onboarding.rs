@@ -8,7 +8,7 @@ use super::{
     relay::{input_id, to_id},
     user,
 };
-use crate::{domain, service::onboarding as service};
+use crate::{domain, service::sellers::onboarding as service};
 
 /// The four stages of going digital.
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]

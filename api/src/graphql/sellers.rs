@@ -19,7 +19,7 @@ use super::{
 use crate::{
     error::{AppError, FieldErrorCode},
     service::{
-        seller_search::{self, SellerCursor, SellerFilter as ServiceFilter},
+        sellers::search::{self as seller_search, SellerCursor, SellerFilter as ServiceFilter},
         sellers::{self as service, NewSeller, SellerPatch},
     },
 };
@@ -116,7 +116,7 @@ pub struct SellerFilter {
 }
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq, Default)]
-#[graphql(remote = "crate::service::seller_search::SellerSort")]
+#[graphql(remote = "crate::service::sellers::search::SellerSort")]
 pub enum SellerSort {
     /// Most recently onboarded first.
     #[default]

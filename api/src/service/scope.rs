@@ -4,14 +4,31 @@ use entity::{
     aggregators, enums::Role, product_images, product_variants, products, sellers, users,
 };
 use sea_orm::{
-    ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select, sea_query::Expr,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait, Select,
+    sea_query::Expr,
 };
 
-use crate::auth::AuthUser;
+use crate::{
+    auth::AuthUser,
+    error::{AppError, AppResult},
+};
 
 pub struct Scope;
 
 impl Scope {
+    /// The caller's product `id`; NOT_FOUND when it does not exist or is another tenant's.
+    pub async fn product(
+        db: &impl ConnectionTrait,
+        caller: &AuthUser,
+        id: i64,
+    ) -> AppResult<products::Model> {
+        Self::products(caller)
+            .filter(products::Column::Id.eq(id))
+            .one(db)
+            .await?
+            .ok_or(AppError::NotFound("product"))
+    }
+
     /// Platform admins see every aggregator; everyone else only their own.
     pub fn aggregators(caller: &AuthUser) -> Select<aggregators::Entity> {
         let select = aggregators::Entity::find();

@@ -11,7 +11,7 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func},
 };
 
-use super::onboarding;
+use super::sellers::onboarding;
 use crate::{
     auth::AuthUser,
     domain::OnboardingStage,

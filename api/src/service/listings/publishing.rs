@@ -26,7 +26,7 @@ use crate::{
         Scope,
         audit::{self, AuditEntry},
         catalogue::{ProductDetail, batches as catalogue_batches, detail},
-        channels, products as product_service,
+        channels,
     },
 };
 
@@ -49,7 +49,7 @@ pub async fn publish(
     choices: Vec<ChannelChoice>,
 ) -> AppResult<Vec<channel_listings::Model>> {
     let aggregator_id = caller.team_aggregator()?;
-    let product = product_service::find(db, caller, product_id).await?;
+    let product = Scope::product(db, caller, product_id).await?;
     if choices.is_empty() {
         return Err(AppError::invalid(
             &["input", "channels"],
@@ -230,7 +230,7 @@ pub async fn unpublish(
     channel_ids: Option<Vec<i64>>,
 ) -> AppResult<Vec<channel_listings::Model>> {
     let aggregator_id = caller.team_aggregator()?;
-    let product = product_service::find(db, caller, product_id).await?;
+    let product = Scope::product(db, caller, product_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let mut select = Scope::channel_listings(caller)
         .filter(channel_listings::Column::ProductId.eq(product.id))

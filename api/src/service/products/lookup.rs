@@ -1,11 +1,11 @@
 //! Reading one product within the caller's scope.
 
 use entity::products;
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::ConnectionTrait;
 
 use crate::{
     auth::AuthUser,
-    error::{AppError, AppResult},
+    error::AppResult,
     service::{
         Scope,
         catalogue::{ProductDetail, detail},
@@ -17,11 +17,7 @@ pub async fn find(
     caller: &AuthUser,
     id: i64,
 ) -> AppResult<products::Model> {
-    Scope::products(caller)
-        .filter(products::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .ok_or(AppError::NotFound("product"))
+    Scope::product(db, caller, id).await
 }
 
 pub async fn find_detail(

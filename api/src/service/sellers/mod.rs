@@ -4,8 +4,10 @@
 //! benchmark seed) checks it with [`validate`] and builds its row with [`rows`].
 
 mod checks;
+pub mod onboarding;
 mod read;
 pub mod rows;
+pub mod search;
 mod write;
 
 pub use checks::{NewSeller, SellerPatch, ValidSeller, find_duplicates, registered, validate};

@@ -9,7 +9,8 @@ use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
 };
 
-use super::{Page, PageRequest, Scope, onboarding};
+use super::onboarding;
+use crate::service::{Page, PageRequest, Scope};
 use crate::{auth::AuthUser, domain::OnboardingStage, error::AppResult};
 
 #[derive(Clone, Debug, Default)]

@@ -10,7 +10,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::audit::{self, AuditEntry};
+use crate::service::audit::{self, AuditEntry};
 use crate::{
     auth::AuthUser,
     domain::{OnboardingStage, OnboardingStep, optional_text},
@@ -143,7 +143,7 @@ async fn change_step(
     caller.team_aggregator()?;
     let note = optional_text(&["input", "note"], note.as_deref(), 1000)
         .map_err(|error| AppError::Invalid(vec![error]))?;
-    let seller = super::sellers::find(db, caller, seller_id).await?;
+    let seller = super::find(db, caller, seller_id).await?;
     let txn = crate::db::begin_write(db).await?;
     let (changed, action, refusal) = match change {
         StepChange::Complete => {
