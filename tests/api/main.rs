@@ -21,6 +21,7 @@ mod health;
 mod helpers;
 mod hostile_documents;
 mod idempotency;
+mod ids;
 mod imports;
 mod limits;
 mod login_throttle;
