@@ -38,7 +38,7 @@ pub struct BootstrapAdmin {
 }
 
 /// Failed logins slow down the pair (account, client address) that failed, never the account
-/// as a whole (`crate::service::login_throttle`).
+/// as a whole (`crate::service::auth::login_throttle`).
 #[derive(Clone, Debug)]
 pub struct LoginThrottle {
     /// `LOGIN_MAX_FAILURES`: failures of one account from one address before each next attempt
@@ -53,7 +53,7 @@ pub struct LoginThrottle {
     pub max_delay: Duration,
 }
 
-/// How long the answers of the session check (`crate::service::sessions`) are remembered.
+/// How long the answers of the session check (`crate::service::auth::sessions`) are remembered.
 #[derive(Clone, Debug)]
 pub struct SessionSettings {
     /// `SESSION_CHECK_SECONDS`: a live session is cached this long, and a subscription socket

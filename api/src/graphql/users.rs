@@ -184,7 +184,7 @@ impl UserMutation {
             Err(error) => Err(error),
         };
         if let (Ok(disabled), false) = (&result, active) {
-            let ended = crate::service::sessions::revoke_user_sessions(
+            let ended = crate::service::auth::sessions::revoke_user_sessions(
                 &app.db,
                 &app.cache,
                 &app.settings.sessions,

@@ -12,7 +12,7 @@ use crate::{
         ClientInfo, DermagaSchema, attach_loaders, limits,
         response_cache::{LookedUp, Lookup, ResponseStore},
     },
-    service::sessions,
+    service::auth::sessions,
     state::AppContext,
 };
 

@@ -35,7 +35,7 @@ use crate::{
         ClientInfo, DermagaSchema,
         subscription_quota::{OpenSubscriptions, SocketQuota},
     },
-    service::sessions::{self, Authenticated},
+    service::auth::sessions::{self, Authenticated},
     state::AppContext,
 };
 

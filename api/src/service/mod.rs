@@ -12,13 +12,11 @@ pub mod channels;
 pub mod idempotency;
 pub mod imports;
 pub mod listings;
-pub mod login_throttle;
 pub mod pagination;
 pub mod product_changes;
 pub mod products;
 pub mod scope;
 pub mod sellers;
-pub mod sessions;
 pub mod stats;
 pub mod users;
 

@@ -1,6 +1,9 @@
 //! Sessions: login, refresh-token rotation with reuse detection, and logout. Throttling is in
 //! `login_throttle`, the session check and revocation in `sessions`.
 
+pub mod login_throttle;
+pub mod sessions;
+
 use chrono::Utc;
 use entity::{enums::Role, refresh_tokens, users};
 use sea_orm::{
@@ -8,11 +11,8 @@ use sea_orm::{
     Set, sea_query::Expr,
 };
 
-use super::{
-    login_throttle::Attempt,
-    sessions,
-    users::{self as users_service, UserRow},
-};
+use self::login_throttle::Attempt;
+use super::users::{self as users_service, UserRow};
 use crate::{
     auth::{AuthUser, JwtKeys, RefreshToken, hash_refresh_token, verify_password},
     cache::Cache,
