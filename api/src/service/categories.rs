@@ -1,9 +1,11 @@
 //! The category tree: a default set with Indonesian names, created on start when missing.
 
 use chrono::Utc;
-use entity::categories;
+use entity::{categories, products};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
+    sea_query::{OnConflict, SimpleExpr},
 };
 
 use crate::error::AppResult;
@@ -73,6 +75,21 @@ pub const DEFAULT_TREE: &[CategoryBranch] = &[
         &[("katering", "Katering"), ("jahit-permak", "Jahit & Permak")],
     ),
 ];
+
+/// Products in the category or one of its children: what a category filter means in the
+/// dashboard's list and in the public catalogue alike.
+pub fn in_category(category_id: i64) -> SimpleExpr {
+    let family = categories::Entity::find()
+        .select_only()
+        .column(categories::Column::Id)
+        .filter(
+            Condition::any()
+                .add(categories::Column::Id.eq(category_id))
+                .add(categories::Column::ParentId.eq(category_id)),
+        )
+        .into_query();
+    products::Column::CategoryId.in_subquery(family)
+}
 
 /// Creates the default categories that are missing; existing ones are left as they are.
 /// Safe when several replicas start at once: inserts skip slugs that already exist.

@@ -1,6 +1,6 @@
 //! Idempotency keys, stored: which requests a user sent with which `Idempotency-Key`, and the
 //! answer each got. The database holds them, so every replica sees the same keys and a
-//! restart loses none. The transport (`http::idempotency`) decides which requests take part.
+//! restart loses none. Which requests take part is the transport's choice.
 //!
 //! A run holds its key until `locked_until`, renewing it while it works; a key whose run died
 //! (the process stopped before it recorded an answer) can be run again once that passes.

@@ -68,16 +68,13 @@ impl Scope {
         }
     }
 
-    /// Import jobs belong to the aggregator team that runs them; sellers see none.
+    /// Import jobs belong to the aggregator team that runs them; nobody else sees any.
     pub fn import_jobs(caller: &AuthUser) -> Select<entity::import_jobs::Entity> {
         use entity::import_jobs::{Column, Entity};
         let select = Entity::find();
-        match (caller.role, caller.aggregator_id) {
-            (Role::PlatformAdmin, _) => select,
-            (Role::AggregatorAdmin | Role::AggregatorStaff, Some(aggregator)) => {
-                select.filter(Column::AggregatorId.eq(aggregator))
-            }
-            _ => select.filter(Expr::value(false)),
+        match caller.team_aggregator() {
+            Ok(aggregator) => select.filter(Column::AggregatorId.eq(aggregator)),
+            Err(_) => select.filter(Expr::value(false)),
         }
     }
 

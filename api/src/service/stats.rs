@@ -3,7 +3,7 @@
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use entity::{
     channel_listings, channels,
-    enums::{ListingStatus, ProductStatus, Role, SellerSector},
+    enums::{ListingStatus, ProductStatus, SellerSector},
     products, sellers,
 };
 use sea_orm::{
@@ -41,21 +41,19 @@ pub struct ChannelListingCount {
 
 /// The aggregator whose statistics the caller may see.
 fn target(caller: &AuthUser, requested: Option<i64>) -> AppResult<i64> {
-    match (caller.role, caller.aggregator_id, requested) {
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(own), None) => Ok(own),
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(own), Some(id)) if id == own => {
-            Ok(own)
-        }
-        (Role::AggregatorAdmin | Role::AggregatorStaff, Some(_), Some(_)) => {
-            Err(AppError::NotFound("aggregator"))
-        }
-        (Role::PlatformAdmin, _, Some(id)) => Ok(id),
-        (Role::PlatformAdmin, _, None) => Err(AppError::invalid(
-            &["aggregatorId"],
-            FieldErrorCode::Blank,
-            "is required for a platform admin",
-        )),
-        _ => Err(AppError::Forbidden),
+    if caller.is_platform_admin() {
+        return requested.ok_or_else(|| {
+            AppError::invalid(
+                &["aggregatorId"],
+                FieldErrorCode::Blank,
+                "is required for a platform admin",
+            )
+        });
+    }
+    let own = caller.team_aggregator()?;
+    match requested {
+        Some(id) if id != own => Err(AppError::NotFound("aggregator")),
+        _ => Ok(own),
     }
 }
 

@@ -15,8 +15,7 @@ pub fn published(
     price_override: Option<i64>,
     now: DateTime<Utc>,
 ) -> channel_listings::ActiveModel {
-    let state = next(ListingState::UNLISTED, ListingEvent::Published)
-        .expect("publishing is allowed from every state");
+    let state = just_published();
     channel_listings::ActiveModel {
         aggregator_id: Set(aggregator_id),
         product_id: Set(product_id),
@@ -43,12 +42,8 @@ pub fn delivered(
     version: i32,
     at: DateTime<Utc>,
 ) -> channel_listings::ActiveModel {
-    let pending = ListingState {
-        status: entity::enums::ListingStatus::Pending,
-        withdrawn: false,
-        broke_rules: false,
-    };
-    let state = next(pending, ListingEvent::Delivered).expect("a pending listing can be delivered");
+    let state = next(just_published(), ListingEvent::Delivered)
+        .expect("a just-published listing can be delivered");
     listing.status = Set(state.status);
     listing.withdrawn = Set(state.withdrawn);
     listing.external_id = Set(Some(external_id));
@@ -57,4 +52,9 @@ pub fn delivered(
     listing.delivered_at = Set(Some(at));
     listing.updated_at = Set(at);
     listing
+}
+
+fn just_published() -> ListingState {
+    next(ListingState::UNLISTED, ListingEvent::Published)
+        .expect("publishing is allowed from every state")
 }

@@ -1,6 +1,6 @@
 //! The dashboard's product list: filters, title and SKU search, keyset pagination.
 
-use entity::{categories, enums::ProductStatus, product_variants, products};
+use entity::{enums::ProductStatus, product_variants, products};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, Order, QueryFilter, QuerySelect,
     QueryTrait,
@@ -13,6 +13,7 @@ use crate::{
     service::{
         Page, PageRequest, Scope,
         catalogue::{ProductDetail, with_details},
+        categories::in_category,
         pagination::paginate,
     },
 };
@@ -44,16 +45,7 @@ pub async fn list(
         select = select.filter(products::Column::Status.eq(status));
     }
     if let Some(category_id) = filter.category_id {
-        let family = categories::Entity::find()
-            .select_only()
-            .column(categories::Column::Id)
-            .filter(
-                Condition::any()
-                    .add(categories::Column::Id.eq(category_id))
-                    .add(categories::Column::ParentId.eq(category_id)),
-            )
-            .into_query();
-        select = select.filter(products::Column::CategoryId.in_subquery(family));
+        select = select.filter(in_category(category_id));
     }
     if let Some(search) = filter
         .search

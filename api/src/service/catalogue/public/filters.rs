@@ -2,7 +2,6 @@
 //! narrow them.
 
 use entity::{
-    categories,
     enums::{ProductStatus, SellerStatus},
     product_variants, products, sellers,
 };
@@ -13,6 +12,7 @@ use sea_orm::{
 };
 
 use super::query::CatalogueFilter;
+use crate::service::categories::in_category;
 
 /// Products anyone may see, joined to their (active) seller.
 pub(super) fn public_products() -> Select<products::Entity> {
@@ -42,16 +42,7 @@ pub(super) fn apply_filter(
     filter: &CatalogueFilter,
 ) -> Select<products::Entity> {
     if let Some(category_id) = filter.category_id {
-        let family = categories::Entity::find()
-            .select_only()
-            .column(categories::Column::Id)
-            .filter(
-                Condition::any()
-                    .add(categories::Column::Id.eq(category_id))
-                    .add(categories::Column::ParentId.eq(category_id)),
-            )
-            .into_query();
-        select = select.filter(products::Column::CategoryId.in_subquery(family));
+        select = select.filter(in_category(category_id));
     }
     if let Some(province) = &filter.province {
         select = select.filter(same_text(sellers::Column::Province, province));
