@@ -76,6 +76,14 @@ impl Application {
             servers.push(serve_metrics(listener, context.clone())?);
         }
         shutdown.spawn(sweep_idempotency_keys(context.db.clone(), shutdown.clone()));
+        if settings.response_cache.enabled {
+            shutdown.spawn(crate::service::catalogue::freshness::watch(
+                context.db.clone(),
+                context.cache.clone(),
+                settings.response_cache.freshness_check,
+                shutdown.token(),
+            ));
+        }
         if settings.worker.enabled {
             let worker = crate::worker::Worker::new(context.db.clone(), settings.worker.clone())?;
             let stop = shutdown.clone();
@@ -206,7 +214,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
 pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
     Ok(match &settings.redis_url {
         Some(url) => {
-            let redis = RedisCache::connect(url.expose_secret())
+            let redis = RedisCache::connect(url.expose_secret(), settings.redis_timeout)
                 .await
                 .with_context(|| {
                     format!(

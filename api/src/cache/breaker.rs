@@ -13,6 +13,8 @@ const OPEN_FOR: Duration = Duration::from_secs(2);
 #[derive(Default)]
 pub struct Breaker {
     state: Mutex<State>,
+    /// How many outages began: a reader that missed changes during one starts afresh.
+    outages: std::sync::atomic::AtomicU64,
 }
 
 /// Whether a call may go to Redis now.
@@ -20,7 +22,7 @@ pub struct Breaker {
 pub enum Access {
     /// Redis is up.
     Go,
-    /// Redis was down: this call alone may try it, and must prepare it for use first.
+    /// Redis was down: this call alone may try it.
     Probe,
     /// Redis is down: skip it.
     Skip,
@@ -53,6 +55,11 @@ impl Breaker {
         }
     }
 
+    /// How many outages began so far.
+    pub fn outages(&self) -> u64 {
+        self.outages.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// Records the outcome of a call that went to Redis.
     pub fn record<T>(&self, result: &redis::RedisResult<T>) {
         let mut state = self
@@ -62,7 +69,9 @@ impl Breaker {
         match result {
             Err(err) if is_outage(err) => {
                 if state.retry_at.is_none() {
-                    tracing::error!(
+                    self.outages
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tracing::warn!(
                         error = %err,
                         "Redis is unreachable: serving without the cache until it is back"
                     );

@@ -1,14 +1,17 @@
 use std::{
-    sync::Arc,
+    sync::{Arc, Mutex, MutexGuard},
     time::{Duration, Instant},
 };
 
 use moka::{Expiry, future::Cache as MokaCache, ops::compute::Op};
 
+use super::log::MemoryLog;
+
 /// The in-process backend: a bounded moka cache with a time-to-live per entry.
 #[derive(Clone)]
 pub struct MemoryCache {
     entries: MokaCache<String, Entry>,
+    log: Arc<Mutex<MemoryLog>>,
 }
 
 #[derive(Clone)]
@@ -48,7 +51,13 @@ impl MemoryCache {
                 .max_capacity(MAX_ENTRIES)
                 .expire_after(PerEntryTtl)
                 .build(),
+            log: Arc::default(),
         }
+    }
+
+    /// The change log (see `super::log`).
+    pub(super) fn log(&self) -> MutexGuard<'_, MemoryLog> {
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub async fn get(&self, key: &str) -> Option<String> {
@@ -76,22 +85,6 @@ impl MemoryCache {
             expires_at: Instant::now() + FOREVER,
         };
         self.entries.insert(key.to_owned(), entry).await;
-    }
-
-    /// The value of `key`, first setting it to `initial` (with no expiry) if it is missing.
-    pub async fn get_or_init(&self, key: &str, initial: &str) -> String {
-        let entry = self
-            .entries
-            .entry(key.to_owned())
-            .or_insert_with(async {
-                Entry {
-                    value: initial.into(),
-                    ttl: None,
-                    expires_at: Instant::now() + FOREVER,
-                }
-            })
-            .await;
-        entry.into_value().value.to_string()
     }
 
     pub async fn delete(&self, key: &str) {

@@ -4,12 +4,16 @@
 //! on an enum need no boxing.
 
 mod breaker;
+mod freshness;
+mod log;
 mod memory;
 mod redis_backend;
-mod versions;
+pub mod tags;
 
 use std::{sync::Arc, time::Duration};
 
+pub use freshness::Snapshot;
+pub use log::Ticks;
 pub use memory::MemoryCache;
 pub use redis_backend::RedisCache;
 
@@ -19,7 +23,7 @@ use crate::error::AppResult;
 pub struct Cache {
     backend: Backend,
     prefix: String,
-    version_reads: Arc<versions::SharedReads>,
+    freshness: Arc<freshness::Freshness>,
 }
 
 #[derive(Clone)]
@@ -33,17 +37,15 @@ impl Cache {
         Self {
             backend: Backend::Memory(MemoryCache::new()),
             prefix: prefix.into(),
-            version_reads: Arc::default(),
+            freshness: Arc::default(),
         }
     }
 
     pub fn redis(redis: RedisCache, prefix: impl Into<String>) -> Self {
-        let prefix = prefix.into();
-        let redis = redis.with_recovery_key(format!("{prefix}{}", versions::CATALOGUE_VERSION_KEY));
         Self {
             backend: Backend::Redis(redis),
-            prefix,
-            version_reads: Arc::default(),
+            prefix: prefix.into(),
+            freshness: Arc::default(),
         }
     }
 
@@ -86,15 +88,6 @@ impl Cache {
                 memory.set_persistent(&key, value).await;
                 Ok(())
             }
-        }
-    }
-
-    /// The value of `key`, first setting it to `initial` (with no expiry) if it is missing.
-    pub async fn get_or_init(&self, key: &str, initial: &str) -> AppResult<String> {
-        let key = self.key(key);
-        match &self.backend {
-            Backend::Redis(redis) => redis.get_or_init(&key, initial).await,
-            Backend::Memory(memory) => Ok(memory.get_or_init(&key, initial).await),
         }
     }
 

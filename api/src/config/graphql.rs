@@ -106,6 +106,11 @@ impl ResponseCacheSettings {
             memory_bytes: env
                 .parse::<u64>("RESPONSE_CACHE_MEMORY_MB", 64)?
                 .saturating_mul(1024 * 1024),
+            freshness_check: Duration::from_millis(
+                env.parse::<u64>("CACHE_FRESHNESS_CHECK_MS", 500)?.max(10),
+            ),
+            public_max_age: env.parse("HTTP_CACHE_MAX_AGE_SECONDS", 30)?,
+            public_stale_while_revalidate: env.parse("HTTP_CACHE_STALE_SECONDS", 60)?,
         })
     }
 }
@@ -120,6 +125,16 @@ pub struct ResponseCacheSettings {
     /// `RESPONSE_CACHE_MEMORY_MB`: how much of the cached responses each replica keeps in its
     /// own memory (the shared cache holds them all).
     pub memory_bytes: u64,
+    /// `CACHE_FRESHNESS_CHECK_MS`: how often each replica looks for writes whose invalidation
+    /// was lost (`service::catalogue::freshness`); such a write's changes may be hidden by
+    /// another replica's cache for at most twice this.
+    pub freshness_check: Duration,
+    /// `HTTP_CACHE_MAX_AGE_SECONDS`: how long browsers and CDNs may keep a public GET answer
+    /// (`Cache-Control: public, max-age`); a CDN purged by tag drops it sooner.
+    pub public_max_age: u32,
+    /// `HTTP_CACHE_STALE_SECONDS`: how long after that they may serve it while they fetch a
+    /// fresh one (`stale-while-revalidate`).
+    pub public_stale_while_revalidate: u32,
 }
 
 /// `GRAPHQL_INTROSPECTION`: on in development unless set.

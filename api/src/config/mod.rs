@@ -60,6 +60,9 @@ pub struct Settings {
     pub database_url: SecretString,
     pub database_max_connections: u32,
     pub redis_url: Option<SecretString>,
+    /// `REDIS_TIMEOUT_MS`: the longest any request waits on one Redis call (50 by default);
+    /// past it the call counts as a failure and Redis is skipped for a while.
+    pub redis_timeout: Duration,
     /// Prepended to every cache key, so several deployments (or tests) can share one Redis.
     pub cache_key_prefix: String,
     pub jwt: JwtSettings,
@@ -128,6 +131,7 @@ impl Settings {
             database_url: database_url.into(),
             database_max_connections: env.parse("DATABASE_MAX_CONNECTIONS", 10)?,
             redis_url: redis_url.map(Into::into),
+            redis_timeout: Duration::from_millis(env.parse::<u64>("REDIS_TIMEOUT_MS", 50)?.max(1)),
             cache_key_prefix: env
                 .get("CACHE_KEY_PREFIX")
                 .unwrap_or_else(|| "dermaga:".to_owned()),

@@ -13,8 +13,10 @@ use super::{
     gql,
     loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
     relay::{ConnectionTotals, connection, parse_id},
+    response_cache::tag_response,
 };
 use crate::{
+    cache::tags::{self, ListScope},
     error::{AppError, AppResult, FieldErrorCode},
     service::{
         PageRequest,
@@ -182,6 +184,16 @@ pub(super) async fn prime_loaders(
     node: Lookahead<'_>,
     products: &[PublicProduct],
 ) -> async_graphql::Result<()> {
+    // A product's response depends on its seller even unasked: a suspended seller hides it.
+    tag_response(
+        ctx,
+        products
+            .iter()
+            .flat_map(|row| [tags::product(row.product.id), tags::seller(row.seller.id)]),
+    );
+    if node.field("category").exists() {
+        tag_response(ctx, [tags::CATEGORIES.to_owned()]);
+    }
     ctx.data::<CachedLoader<SellerLoader>>()?
         .feed_many(
             products
@@ -242,6 +254,7 @@ impl CatalogueQuery {
         let search_window = app(ctx)?.settings.graphql.search_window;
         let mut page = gql(page_request(first, after, sort, search_window))?;
         page.with_total = ctx.look_ahead().field("totalCount").exists();
+        tag_response(ctx, list_tags(&filter, sort));
         let page = gql(service::list(&app(ctx)?.db, filter, page).await)?;
         prime_loaders(
             ctx,
@@ -276,8 +289,29 @@ impl CatalogueQuery {
         id: ID,
     ) -> async_graphql::Result<SellerProfile> {
         let id = gql(parse_id(&id, "Seller", "id"))?;
-        Ok(gql(service::find_seller(&app(ctx)?.db, id).await)?.into())
+        seller_profile(ctx, id).await
     }
+}
+
+/// The public profile of a seller, tagged with it; used by `sellerProfile` and `node`.
+pub async fn seller_profile(ctx: &Context<'_>, id: i64) -> async_graphql::Result<SellerProfile> {
+    tag_response(ctx, [tags::seller(id)]);
+    Ok(gql(service::find_seller(&app(ctx)?.db, id).await)?.into())
+}
+
+/// The sets a page of the public catalogue is drawn from: the narrowest of the category and
+/// the seller it is filtered by, and whether prices or stock select or order it.
+fn list_tags(filter: &CatalogueFilter, sort: CatalogueSort) -> Vec<String> {
+    let scope = match (filter.category_id, filter.seller_id) {
+        (Some(category), _) => ListScope::Category(category),
+        (None, Some(seller)) => ListScope::Seller(seller),
+        (None, None) => ListScope::All,
+    };
+    let by_values = filter.min_price.is_some()
+        || filter.max_price.is_some()
+        || filter.in_stock.is_some()
+        || matches!(sort, CatalogueSort::PriceAsc | CatalogueSort::PriceDesc);
+    scope.list_tags(by_values)
 }
 
 /// Loads a public product and primes its seller; used by `product` and `node`.

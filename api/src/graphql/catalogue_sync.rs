@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use super::{app, catalogue::prime_loaders, catalogue_types::CatalogueProduct, gql, relay::to_id};
+use super::{
+    app, catalogue::prime_loaders, catalogue_types::CatalogueProduct, gql, relay::to_id,
+    response_cache::tag_response,
+};
 use crate::{
     error::{AppError, AppResult, FieldErrorCode},
     service::{
@@ -86,6 +89,8 @@ impl CatalogueSyncQuery {
         since: Option<String>,
         first: Option<i32>,
     ) -> async_graphql::Result<CatalogueChanges> {
+        // Every change to the catalogue is a change to its log.
+        tag_response(ctx, [crate::cache::tags::ANY_CHANGE.to_owned()]);
         let after = gql(since.as_deref().map(decode_token).transpose())?;
         let first = gql(PageRequest::new(first, None))?.first;
         let db = &app(ctx)?.db;

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use entity::categories;
 
-use super::{app, gql, relay::to_id};
+use super::{app, gql, relay::to_id, response_cache::tag_response};
 use crate::service::categories as service;
 
 /// A node of the shared product category tree (names in Indonesian).
@@ -92,6 +92,7 @@ pub struct CategoryQuery;
 impl CategoryQuery {
     /// The whole category tree: the top-level categories with their children. Public.
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Category>> {
+        tag_response(ctx, [crate::cache::tags::CATEGORIES.to_owned()]);
         let all = gql(service::all(&app(ctx)?.db).await)?;
         Ok(tree(all))
     }

@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use super::{
     aggregators::Aggregator,
     app,
-    catalogue::public_product,
+    catalogue::{public_product, seller_profile},
     catalogue_types::{CatalogueProduct, SellerProfile},
     categories::Category,
     channel_types::Channel,
@@ -11,17 +11,17 @@ use super::{
     listings::ChannelListing,
     product_variants::ProductVariant,
     products::{Product, ProductImage},
+    response_cache::tag_response,
     sellers::Seller,
     user,
     users::User,
 };
 use crate::{
+    cache::tags,
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators,
-        catalogue::public as public_catalogue,
-        categories, channels, listings,
+        aggregators, categories, channels, listings,
         products::{self, images as product_images, variants},
         sellers, users,
     },
@@ -65,10 +65,11 @@ impl NodeQuery {
         let Ok(caller) = user(ctx) else {
             return match type_name {
                 "Product" => Ok(Node::CatalogueProduct(public_product(ctx, id).await?)),
-                "Seller" => Ok(Node::SellerProfile(
-                    gql(public_catalogue::find_seller(db, id).await)?.into(),
-                )),
-                "Category" => Ok(Node::Category(gql(categories::find(db, id).await)?.into())),
+                "Seller" => Ok(Node::SellerProfile(seller_profile(ctx, id).await?)),
+                "Category" => {
+                    tag_response(ctx, [tags::CATEGORIES.to_owned()]);
+                    Ok(Node::Category(gql(categories::find(db, id).await)?.into()))
+                }
                 _ => Err(AppError::Unauthenticated.into()),
             };
         };

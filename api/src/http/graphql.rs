@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, REQUEST_ID},
     graphql::{
         ClientInfo, DermagaSchema, attach_loaders, limits,
-        response_cache::{LookedUp, Lookup, ResponseStore},
+        response_cache::{LookedUp, Lookup, ResponseStore, SURROGATE_KEY, surrogate_keys},
     },
     service::auth::sessions,
     state::AppContext,
@@ -110,8 +110,8 @@ fn query_string_request(
     })
 }
 
-/// Answers an anonymous query from the response cache without parsing it, or says under which
-/// catalogue version it missed. Only queries are ever stored, so a hit is safe over GET too.
+/// Answers an anonymous query from the response cache without parsing it, or says at which
+/// position of the change log it missed. Only queries are ever stored, so a hit is safe over GET too.
 async fn serve_cached(
     app: &AppContext,
     responses: &ResponseStore,
@@ -137,11 +137,16 @@ async fn serve_cached(
     let started = std::time::Instant::now();
     let hit = match responses.lookup(&fingerprint).await {
         Lookup::Hit(hit) => hit,
-        Lookup::Miss { version } => return Err(Some(LookedUp { version })),
+        Lookup::Miss { snapshot } => return Err(Some(LookedUp { snapshot })),
     };
     app.metrics.record_cache_hit();
     let body = hit.body(app.settings.graphql.limits.max_complexity, budget);
     let mut response = negotiation::cached_response(media, body, &hit.cache_control);
+    if let Ok(keys) = header::HeaderValue::from_str(&surrogate_keys(&hit.tags)) {
+        response
+            .headers_mut()
+            .insert(header::HeaderName::from_static(SURROGATE_KEY), keys);
+    }
     if http.method() == actix_web::http::Method::GET {
         response = super::etag::with_tag(http, response, &hit.etag);
     }
@@ -196,10 +201,15 @@ async fn execute(
             response
         })
         .await;
-    let mut http_response = match response {
-        Ok(response) => negotiation::graphql_response(media, response),
-        Err(response) => response,
+    let (mut http_response, executed_ok) = match response {
+        Ok(response) => {
+            let ok = response.is_ok();
+            (negotiation::graphql_response(media, response), ok)
+        }
+        // Hits (marked by `x-cache`), refusals and stored answers.
+        Err(response) => (response, true),
     };
+    apply_cache_policy(&app, &http, &mut http_response, executed_ok);
     if http.method() == actix_web::http::Method::GET {
         http_response = super::etag::conditional(&http, http_response);
     }
@@ -209,6 +219,48 @@ async fn execute(
             .insert(header::HeaderName::from_static("x-request-id"), value);
     }
     http_response
+}
+
+/// What browsers and CDNs may keep. A public answer is an anonymous GET that the response
+/// cache served or could store (it carries `x-cache`) and that has no errors: it may be kept
+/// for `HTTP_CACHE_MAX_AGE_SECONDS`, and a CDN purges it by its `Surrogate-Key`. An answer to a
+/// caller with a token is `private, no-store`; any other GET answer is `no-store`.
+fn apply_cache_policy(
+    app: &AppContext,
+    http: &HttpRequest,
+    response: &mut HttpResponse,
+    executed_ok: bool,
+) {
+    let is_get = http.method() == actix_web::http::Method::GET;
+    let public = is_get
+        && executed_ok
+        && response.status() == StatusCode::OK
+        && bearer_token(http).is_none()
+        && response.headers().contains_key("x-cache");
+    let headers = response.headers_mut();
+    let policy = if bearer_token(http).is_some() {
+        "private, no-store".to_owned()
+    } else if public {
+        let settings = &app.settings.response_cache;
+        format!(
+            "public, max-age={}, stale-while-revalidate={}",
+            settings.public_max_age, settings.public_stale_while_revalidate
+        )
+    } else if is_get {
+        "no-store".to_owned()
+    } else {
+        return;
+    };
+    if !public {
+        headers.remove(SURROGATE_KEY);
+    }
+    if let Ok(policy) = header::HeaderValue::from_str(&policy) {
+        headers.insert(header::CACHE_CONTROL, policy);
+    }
+    headers.insert(
+        header::VARY,
+        header::HeaderValue::from_static("Accept, Accept-Encoding, Authorization"),
+    );
 }
 
 /// Runs the request under `REQUEST_TIMEOUT_SECONDS`, once per Idempotency-Key when it has one.

@@ -11,6 +11,7 @@ pub mod categories;
 pub mod channels;
 pub mod idempotency;
 pub mod imports;
+pub mod invalidation;
 pub mod listings;
 pub mod pagination;
 pub mod product_changes;

@@ -18,9 +18,10 @@ use serde_json::Value;
 use super::{
     audit::{self, AuditEntry},
     catalogue::changes as catalogue_changes,
+    invalidation,
     listings::outbox,
 };
-use crate::{auth::AuthUser, error::AppResult};
+use crate::{auth::AuthUser, cache::tags::ListChange, error::AppResult};
 
 /// The statement that bumps a product's version and sets `updated_at` to `now`; callers
 /// may add columns and conditions to it.
@@ -63,12 +64,27 @@ pub(super) async fn audit_sync_and_push(
         },
     )
     .await?;
+    invalidation::record_products(db, &[product_id], list_change(action)).await?;
     products_changed(db, &[product_id]).await
+}
+
+/// How a change moves the product in public lists, by its audit action: stock, price, variant
+/// and image changes move it only in lists filtered or sorted by prices or stock.
+fn list_change(action: &str) -> ListChange {
+    match action {
+        "product.stock_set"
+        | "product.stock_adjusted"
+        | "product.images_set"
+        | "product.variant_added"
+        | "product.variant_updated"
+        | "product.variant_removed" => ListChange::Values,
+        _ => ListChange::Membership,
+    }
 }
 
 /// Marks products as changed in the sync log and queues a push for each of their channel
 /// listings (the transactional outbox). Call it as the last statement of the transaction that
-/// changed them.
+/// changed them, after recording their changes for the cache (`invalidation`).
 pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
@@ -87,6 +103,7 @@ pub async fn seller_products_changed(
     if seller_ids.is_empty() {
         return Ok(());
     }
+    invalidation::record_sellers(db, seller_ids).await?;
     outbox::queue_for_sellers(db, seller_ids).await?;
     catalogue_changes::stamp_sellers_products(db, seller_ids).await
 }

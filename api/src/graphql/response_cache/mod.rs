@@ -1,25 +1,30 @@
-//! Caches whole responses to anonymous queries, and invalidates them after every write.
+//! Caches whole responses to anonymous queries, and drops each one only when something it
+//! shows changes.
 //!
 //! A schema extension, so it sees every operation whatever the transport (POST, GET, batches,
-//! WebSocket). The key holds the query's fingerprint (normalised document, operation name,
-//! variables, the caller's scope) and the catalogue version read before the query runs; every
-//! mutation replaces the version once it has executed, before its response leaves, so a query
-//! that starts after a mutation returned never sees a response cached before it, on any replica.
-//! A hit is answered before execution: it touches no database.
+//! WebSocket). The key is the query's fingerprint (normalised document, operation name,
+//! variables, the caller's scope). While a query runs, its resolvers tag the response with what
+//! it shows and the sets it was drawn from (`tag_response`, names in `crate::cache::tags`); a
+//! root field that tags nothing makes the response depend on every change. A mutation collects
+//! what its writes changed (`service::invalidation`) and publishes it once it has executed,
+//! before its response leaves, so a query that starts after a mutation returned never sees a
+//! response that predates it, on any replica. A hit is answered before execution: it touches
+//! no database.
 //!
-//! One entry per fingerprint holds the response with the version it was computed under, in the
-//! shared cache and in the memory of each replica that served it (`ResponseStore`); a lookup
-//! reads the current version (shared between concurrent lookups, see `Cache::catalogue_version`)
-//! and counts as a hit only when the entry's version agrees. The HTTP transport looks up before
-//! parsing anything (`ResponseStore::lookup`), and the extension then only stores what it
-//! executes.
+//! One entry per fingerprint holds the response with its tags and the change log's position it
+//! was computed after, in the shared cache and in the memory of each replica that served it
+//! (`ResponseStore`). The HTTP transport looks up before parsing anything
+//! (`ResponseStore::lookup`), and the extension then only stores what it executes.
 
 mod store;
 
-use std::sync::Arc;
+use std::{
+    collections::BTreeSet,
+    sync::{Arc, Mutex},
+};
 
 use async_graphql::{
-    Request, Response, ServerError, ServerResult, Value, Variables,
+    Context, Request, Response, ServerError, ServerResult, Value, Variables,
     extensions::{
         Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
         NextPrepareRequest,
@@ -32,20 +37,54 @@ pub use store::{CachedResponse, Lookup, ResponseStore};
 use sha2::Digest;
 
 use super::{limits::QueryCost, request_data};
-use crate::{auth::Caller, config::ResponseCacheSettings, metrics::Metrics};
+use crate::{
+    auth::Caller,
+    cache::{Snapshot, tags::ANY_CHANGE},
+    config::ResponseCacheSettings,
+    metrics::Metrics,
+    service::invalidation,
+};
 
-/// Mutations that never change what anonymous queries show: they don't bump the version.
-const SESSION_MUTATIONS: &[&str] = &["login", "refreshSession", "logout"];
+/// The root query fields whose resolvers tag what they show; any other root field makes the
+/// response depend on every change.
+const TAGGING_ROOT_FIELDS: &[&str] = &[
+    "products",
+    "product",
+    "sellerProfile",
+    "categories",
+    "node",
+    "catalogueChanges",
+    "__typename",
+    "__schema",
+    "__type",
+];
+
+/// What a response being computed shows: request data, present while the response may be
+/// cached.
+#[derive(Default)]
+pub struct ResponseTags(Mutex<BTreeSet<String>>);
+
+/// Tags the response being computed with what a resolver shows (`crate::cache::tags`). Does
+/// nothing when the response is not going to be cached.
+pub fn tag_response(ctx: &Context<'_>, tags: impl IntoIterator<Item = String>) {
+    if let Some(collected) = ctx.data_opt::<Arc<ResponseTags>>() {
+        collected
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .extend(tags);
+    }
+}
 
 /// Request data set by transports that may only run queries (GET): a mutation is refused
 /// once the operation is known, also when it came as a persisted-query hash.
 pub struct QueriesOnly;
 
-/// Request data: the HTTP transport already looked the response up and missed, under this
-/// catalogue version; the extension stores under it without reading again.
+/// Request data: the HTTP transport already looked the response up and missed at this
+/// position of the change log; the extension stores under it without reading again.
 #[derive(Clone)]
 pub struct LookedUp {
-    pub version: Option<String>,
+    pub snapshot: Option<Snapshot>,
 }
 
 /// The extension factory, registered once on the schema.
@@ -76,6 +115,7 @@ impl ExtensionFactory for ResponseCache {
             settings: self.settings.clone(),
             metrics: self.metrics.clone(),
             plan: std::sync::Mutex::default(),
+            tags: Arc::default(),
         })
     }
 }
@@ -85,6 +125,7 @@ struct PerRequest {
     settings: ResponseCacheSettings,
     metrics: Arc<Metrics>,
     plan: std::sync::Mutex<Plan>,
+    tags: Arc<ResponseTags>,
 }
 
 /// What this request turned out to be, learnt as it goes through the stages.
@@ -94,10 +135,11 @@ struct Plan {
     /// Set for anonymous callers when caching is on.
     fingerprint: Option<Arc<str>>,
     /// Set when the transport already looked up and missed.
-    looked_up: Option<Option<String>>,
+    looked_up: Option<Option<Snapshot>>,
     complexity: usize,
     kind: Option<OperationType>,
-    changes_catalogue: bool,
+    /// Some root field does not tag what it shows.
+    untagged_roots: bool,
     queries_only: bool,
 }
 
@@ -117,10 +159,10 @@ impl PerRequest {
         next: NextExecute<'_>,
     ) -> Response {
         let fingerprint = &*fingerprint;
-        // Read before executing: a write that commits meanwhile moves the version on, so a
-        // response that may predate it is stored under a version no later lookup accepts.
-        let version = match plan.looked_up {
-            Some(version) => version,
+        // Read before executing: a write that publishes meanwhile is after this position, so
+        // a response that may predate it is dropped by the first lookup that learns of it.
+        let snapshot = match plan.looked_up {
+            Some(snapshot) => snapshot,
             None => match self.store.lookup(fingerprint).await {
                 Lookup::Hit(hit) => {
                     if let Ok(data) = serde_json::from_str::<Value>(&hit.data) {
@@ -130,14 +172,31 @@ impl PerRequest {
                     }
                     None
                 }
-                Lookup::Miss { version } => version,
+                Lookup::Miss { snapshot } => snapshot,
             },
         };
         self.metrics.record_cache_miss();
         let response = next.run(ctx, operation_name).await;
-        if let Some(version) = version
-            && response.errors.is_empty()
-            && response.data != Value::Null
+        let mut tags: Vec<String> = std::mem::take(
+            &mut *self
+                .tags
+                .0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
+        .into_iter()
+        .collect();
+        if plan.untagged_roots {
+            tags.push(ANY_CHANGE.to_owned());
+        }
+        let mut headers = response.http_headers.clone();
+        headers.extend(cache_header("MISS"));
+        let cacheable = response.errors.is_empty() && response.data != Value::Null;
+        if cacheable && let Ok(keys) = http::HeaderValue::from_str(&surrogate_keys(&tags)) {
+            headers.insert(SURROGATE_KEY, keys);
+        }
+        if let Some(snapshot) = snapshot
+            && cacheable
             && let Ok(data) = serde_json::to_string(&response.data)
             && let Some(etag) = response_tag(format!("{{\"data\":{data}}}").as_bytes())
         {
@@ -146,11 +205,10 @@ impl PerRequest {
                 etag,
                 response.cache_control.value().unwrap_or_default(),
                 data,
+                tags,
             );
-            self.store.store(fingerprint, version, cached).await;
+            self.store.store(fingerprint, snapshot, cached).await;
         }
-        let mut headers = response.http_headers.clone();
-        headers.extend(cache_header("MISS"));
         response.http_headers(headers)
     }
 }
@@ -170,10 +228,14 @@ impl Extension for PerRequest {
             plan.operation_name = request.operation_name.clone();
             plan.queries_only = request_data::<QueriesOnly>(&request).is_some();
             plan.looked_up =
-                request_data::<LookedUp>(&request).map(|looked_up| looked_up.version.clone());
+                request_data::<LookedUp>(&request).map(|looked_up| looked_up.snapshot.clone());
         }
+        let mut request = request;
         if self.settings.enabled && anonymous {
             let fingerprint = self.store.fingerprint(&request).await;
+            if fingerprint.is_some() {
+                request = request.data(self.tags.clone());
+            }
             self.plan().fingerprint = fingerprint;
         }
         next.run(ctx, request).await
@@ -188,7 +250,7 @@ impl Extension for PerRequest {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         let mut plan = self.plan();
-        if let Some((kind, changes_catalogue)) =
+        if let Some((kind, untagged_roots)) =
             selected_operation(&document, plan.operation_name.as_deref())
         {
             if plan.queries_only && kind != OperationType::Query {
@@ -203,7 +265,7 @@ impl Extension for PerRequest {
                 return Err(error);
             }
             plan.kind = Some(kind);
-            plan.changes_catalogue = changes_catalogue;
+            plan.untagged_roots = untagged_roots;
         }
         Ok(document)
     }
@@ -218,13 +280,10 @@ impl Extension for PerRequest {
         plan.complexity = ctx.data_opt::<QueryCost>().map_or(0, |cost| cost.0);
         match (plan.kind, plan.fingerprint.take()) {
             (Some(OperationType::Mutation), _) => {
-                let response = next.run(ctx, operation_name).await;
-                if plan.changes_catalogue {
-                    // Even after errors: a mutation may have committed part of its work.
-                    if let Err(err) = self.store.cache.bump_catalogue_version().await {
-                        tracing::debug!(error = %err, "could not bump the catalogue version");
-                    }
-                }
+                let (response, changed) =
+                    invalidation::collecting(next.run(ctx, operation_name)).await;
+                // Even after errors: a mutation may have committed part of its work.
+                invalidation::publish(&self.store.cache, changed).await;
                 response
             }
             (Some(OperationType::Query), Some(fingerprint)) => {
@@ -236,8 +295,8 @@ impl Extension for PerRequest {
     }
 }
 
-/// The selected operation's type, and whether it may change the catalogue (a mutation other
-/// than the session ones).
+/// The selected operation's type, and whether one of its root fields does not tag what it
+/// shows (a fragment at the root counts as one).
 fn selected_operation(
     document: &ExecutableDocument,
     operation_name: Option<&str>,
@@ -250,21 +309,33 @@ fn selected_operation(
         }
         _ => return None,
     };
-    let kind = operation.node.ty;
-    let only_sessions =
-        operation
-            .node
-            .selection_set
-            .node
-            .items
-            .iter()
-            .all(|item| match &item.node {
-                Selection::Field(field) => {
-                    SESSION_MUTATIONS.contains(&field.node.name.node.as_str())
-                }
-                _ => false,
-            });
-    Some((kind, kind == OperationType::Mutation && !only_sessions))
+    let untagged = operation
+        .node
+        .selection_set
+        .node
+        .items
+        .iter()
+        .any(|item| match &item.node {
+            Selection::Field(field) => {
+                !TAGGING_ROOT_FIELDS.contains(&field.node.name.node.as_str())
+            }
+            _ => true,
+        });
+    Some((operation.node.ty, untagged))
+}
+
+/// The header that names a response's tags for CDNs that purge by tag (Fastly, Varnish
+/// `xkey`); tags are separated by spaces.
+pub const SURROGATE_KEY: &str = "surrogate-key";
+
+/// A response's `Surrogate-Key`: its tags, or `catalogue` when it shows nothing tagged (a
+/// purge of everything still reaches it).
+pub fn surrogate_keys(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "catalogue".to_owned()
+    } else {
+        tags.join(" ")
+    }
 }
 
 fn cache_header(value: &'static str) -> http::HeaderMap {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use moka::future::Cache as MokaCache;
 
 use crate::{
-    cache::Cache,
+    cache::{Cache, Snapshot},
     config::ResponseCacheSettings,
     graphql::{
         cost::{self, RateBudget},
@@ -32,6 +32,8 @@ pub struct CachedResponse {
     pub cache_control: String,
     /// `data`, serialised.
     pub data: String,
+    /// What the response shows (`crate::cache::tags`): it holds until one of them changes.
+    pub tags: Vec<String>,
     /// The whole body when no rate budget is reported, built on first use: the complexity
     /// limit it reports is fixed for the life of the process.
     body_without_budget: OnceLock<Bytes>,
@@ -40,27 +42,39 @@ pub struct CachedResponse {
 /// The outcome of a lookup.
 pub enum Lookup {
     Hit(Arc<CachedResponse>),
-    /// `version` is the current catalogue version, when the cache could tell it.
+    /// `snapshot` is the change log's position read for the lookup, when the cache could tell
+    /// it: a response computed from now on may be stored under it.
     Miss {
-        version: Option<String>,
+        snapshot: Option<Snapshot>,
     },
 }
 
-const ENTRY_FORMAT: &str = "r2";
+const ENTRY_FORMAT: &str = "r3";
 
 fn entry_key(fingerprint: &str) -> String {
     format!("gql:{fingerprint}")
 }
 
 impl CachedResponse {
-    pub fn new(cost: usize, etag: String, cache_control: String, data: String) -> Self {
+    pub fn new(
+        cost: usize,
+        etag: String,
+        cache_control: String,
+        data: String,
+        tags: Vec<String>,
+    ) -> Self {
         Self {
             cost,
             etag,
             cache_control,
             data,
+            tags,
             body_without_budget: OnceLock::new(),
         }
+    }
+
+    fn tags(&self) -> impl Iterator<Item = &str> {
+        self.tags.iter().map(String::as_str)
     }
 
     /// The response body, `data` with `extensions.cost`.
@@ -80,38 +94,53 @@ impl CachedResponse {
         format!(r#"{{"data":{},"extensions":{{"cost":{cost}}}}}"#, self.data).into()
     }
 
-    fn encode(&self, version: &str, stored_at: SystemTime) -> String {
+    fn encode(&self, computed: &Snapshot, stored_at: SystemTime) -> String {
         let stored_at = stored_at
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
         format!(
-            "{ENTRY_FORMAT}\n{version}\n{stored_at}\n{}\n{}\n{}\n{}",
-            self.cost, self.etag, self.cache_control, self.data
+            "{ENTRY_FORMAT}\n{}\n{}\n{stored_at}\n{}\n{}\n{}\n{}\n{}",
+            computed.epoch,
+            computed.seq,
+            self.cost,
+            self.etag,
+            self.cache_control,
+            self.tags.join(" "),
+            self.data
         )
     }
 
-    /// The response in `entry` and when it was stored, when it was computed under `version`.
-    fn decode(entry: &str, version: &str) -> Option<(Self, SystemTime)> {
-        let mut parts = entry.splitn(7, '\n');
-        if parts.next()? != ENTRY_FORMAT || parts.next()? != version {
+    /// The response in `entry`, the position it was computed after and when it was stored.
+    fn decode(entry: &str) -> Option<(Self, Snapshot, SystemTime)> {
+        let mut parts = entry.splitn(9, '\n');
+        if parts.next()? != ENTRY_FORMAT {
             return None;
         }
+        let computed = Snapshot {
+            epoch: parts.next()?.into(),
+            seq: parts.next()?.parse().ok()?,
+        };
         let stored_at = UNIX_EPOCH + Duration::from_millis(parts.next()?.parse().ok()?);
-        let response = Self::new(
-            parts.next()?.parse().ok()?,
-            parts.next()?.to_owned(),
-            parts.next()?.to_owned(),
-            parts.next()?.to_owned(),
-        );
-        Some((response, stored_at))
+        let cost = parts.next()?.parse().ok()?;
+        let etag = parts.next()?.to_owned();
+        let cache_control = parts.next()?.to_owned();
+        let tags = parts
+            .next()?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect();
+        let data = parts.next()?.to_owned();
+        let response = Self::new(cost, etag, cache_control, data, tags);
+        Some((response, computed, stored_at))
     }
 }
 
 /// Where cached responses live: in the shared cache, so that any replica can answer them, and
 /// in the memory of each replica that served one, so that its next hits cost no transfer of the
-/// body. Either copy is used only under the current catalogue version, which is read from the
-/// shared cache for every lookup (the read is shared between concurrent lookups).
+/// body. Either copy is used only while none of its tags changed since it was computed, which
+/// each lookup checks against the change log read afresh for it (the read is shared between
+/// concurrent lookups; `crate::cache::Cache::snapshot`).
 #[derive(Clone)]
 pub struct ResponseStore {
     pub(super) cache: Cache,
@@ -129,7 +158,7 @@ const REMEMBERED_FINGERPRINT_BYTES: u64 = 8 * 1024 * 1024;
 const LONGEST_REMEMBERED_TEXT: usize = 16 * 1024;
 
 struct NearEntry {
-    version: String,
+    computed: Snapshot,
     /// When the shared copy expires: the near copy never outlives it.
     expires_at: Instant,
     response: Arc<CachedResponse>,
@@ -142,7 +171,8 @@ impl ResponseStore {
             .weigher(|key: &String, entry: &Arc<NearEntry>| {
                 // `data` twice: the body built from it on first use is kept beside it.
                 let response = &entry.response;
-                let bytes = key.len() + 2 * response.data.len() + response.etag.len();
+                let tags: usize = response.tags.iter().map(String::len).sum();
+                let bytes = key.len() + 2 * response.data.len() + response.etag.len() + tags;
                 u32::try_from(bytes).unwrap_or(u32::MAX)
             })
             .time_to_live(settings.ttl)
@@ -187,58 +217,66 @@ impl ResponseStore {
     /// The cached response of an anonymous query, if there is a current one. A cache that
     /// cannot answer is a miss.
     pub async fn lookup(&self, fingerprint: &str) -> Lookup {
-        let Ok(version) = self.cache.catalogue_version().await else {
-            return Lookup::Miss { version: None };
+        let Ok(snapshot) = self.cache.snapshot().await else {
+            return Lookup::Miss { snapshot: None };
         };
         if let Some(near) = self.near.get(fingerprint).await
-            && near.version == version
             && near.expires_at > Instant::now()
+            && self.cache.holds(&near.computed, near.response.tags())
         {
             return Lookup::Hit(near.response.clone());
         }
         let entry = self.cache.get(&entry_key(fingerprint)).await.ok().flatten();
-        match entry.and_then(|entry| CachedResponse::decode(&entry, &version)) {
-            Some((response, stored_at)) => {
+        let decoded = entry.as_deref().and_then(CachedResponse::decode);
+        match decoded {
+            Some((response, computed, stored_at))
+                if self.cache.holds(&computed, response.tags()) =>
+            {
                 let response = Arc::new(response);
                 let age = SystemTime::now()
                     .duration_since(stored_at)
                     .unwrap_or_default();
                 if let Some(left) = self.ttl.checked_sub(age) {
-                    self.keep_near(fingerprint, version, left, response.clone())
+                    self.keep_near(fingerprint, computed, left, response.clone())
                         .await;
                 }
                 Lookup::Hit(response)
             }
-            None => Lookup::Miss {
-                version: Some(version),
+            _ => Lookup::Miss {
+                snapshot: Some(snapshot),
             },
         }
     }
 
-    /// Stores a response computed under `version` in the shared cache and in this replica.
-    pub(super) async fn store(&self, fingerprint: &str, version: String, response: CachedResponse) {
+    /// Stores a response computed after `computed` in the shared cache and in this replica.
+    pub(super) async fn store(
+        &self,
+        fingerprint: &str,
+        computed: Snapshot,
+        response: CachedResponse,
+    ) {
         // A cache that is down only costs the next request a miss.
         let _ = self
             .cache
             .set(
                 &entry_key(fingerprint),
-                &response.encode(&version, SystemTime::now()),
+                &response.encode(&computed, SystemTime::now()),
                 self.ttl,
             )
             .await;
-        self.keep_near(fingerprint, version, self.ttl, Arc::new(response))
+        self.keep_near(fingerprint, computed, self.ttl, Arc::new(response))
             .await;
     }
 
     async fn keep_near(
         &self,
         fingerprint: &str,
-        version: String,
+        computed: Snapshot,
         ttl: Duration,
         response: Arc<CachedResponse>,
     ) {
         let entry = NearEntry {
-            version,
+            computed,
             expires_at: Instant::now() + ttl,
             response,
         };
@@ -261,6 +299,9 @@ mod tests {
             enabled: true,
             ttl: Duration::from_secs(60),
             memory_bytes: 1024 * 1024,
+            freshness_check: Duration::from_millis(500),
+            public_max_age: 30,
+            public_stale_while_revalidate: 60,
         };
         ResponseStore::new(Cache::memory("t:"), &settings)
     }

@@ -33,7 +33,24 @@ async fn tick(db: &impl ConnectionTrait) -> AppResult<i64> {
         ))
         .await?
         .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("no catalogue clock")))?;
-    Ok(row.try_get::<i64>("", "value")?)
+    let tick = row.try_get::<i64>("", "value")?;
+    crate::service::invalidation::record_tick(tick);
+    Ok(tick)
+}
+
+/// The clock's current tick: the last write to the public catalogue that committed.
+pub async fn current_tick(db: &impl ConnectionTrait) -> AppResult<i64> {
+    let row = db
+        .query_one_raw(statement(
+            db.get_database_backend(),
+            "SELECT value FROM catalogue_clock WHERE id = 1",
+            vec![],
+        ))
+        .await?;
+    Ok(match row {
+        Some(row) => row.try_get::<i64>("", "value")?,
+        None => 0,
+    })
 }
 
 const UPSERT_TAIL: &str = "ON CONFLICT (product_id) DO UPDATE SET seq = excluded.seq";

@@ -4,6 +4,7 @@
 
 pub mod batches;
 pub mod changes;
+pub mod freshness;
 mod product_detail;
 pub mod public;
 

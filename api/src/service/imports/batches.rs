@@ -11,6 +11,7 @@ use super::csv_reader::{self, Columns, CsvFile};
 use crate::{
     cache::Cache,
     error::{AppError, AppResult},
+    service::invalidation,
 };
 
 /// Rows written per transaction.
@@ -58,17 +59,29 @@ pub(super) fn unprocessed<'a, T>(
     })
 }
 
-/// Tells the response cache that a committed batch changed the catalogue, so no replica
-/// serves a response from before it.
-pub(super) async fn bump_catalogue_version(cache: &Cache) {
-    if let Err(err) = cache.bump_catalogue_version().await {
-        tracing::debug!(error = %err, "could not bump the catalogue version");
-    }
+/// Writes a batch (one transaction, retried on conflicts), then tells the response cache what
+/// it changed, so no replica serves a response from before it. Only the attempt that
+/// committed is published.
+pub(super) async fn write_and_publish<T, F, Fut>(cache: &Cache, mut attempt: F) -> AppResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = AppResult<T>>,
+{
+    let (written, changed) = retry_on_conflict(|| {
+        let attempt = attempt();
+        async {
+            let (written, changed) = invalidation::collecting(attempt).await;
+            written.map(|written| (written, changed))
+        }
+    })
+    .await?;
+    invalidation::publish(cache, changed).await;
+    Ok(written)
 }
 
 /// Runs a batch again when a concurrent writer took a phone, NIB or SKU between its lookup
 /// and its insert: the second run finds that record and updates it instead.
-pub(super) async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> AppResult<T>
+async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> AppResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = AppResult<T>>,

@@ -12,9 +12,7 @@ use sea_orm::{ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityT
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    batches::{
-        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
-    },
+    batches::{BATCH_ROWS, Batches, parse_file, unprocessed, write_and_publish},
     csv_reader::Columns,
     jobs::{self, BatchOutcome},
     product_rows::{Group, ProductDef, VariantRow, parse_all},
@@ -22,9 +20,10 @@ use super::{
     rejections::RejectedRow,
 };
 use crate::{
-    cache::Cache,
+    cache::{Cache, tags::ListChange},
     error::AppResult,
     service::{
+        invalidation,
         product_changes::{self as changes, touch},
         products::{
             MAX_VARIANTS,
@@ -91,13 +90,14 @@ pub(super) async fn run(
         }
         let (batch, after) = rest.split_at(take);
         let current = &progress;
-        let written =
-            retry_on_conflict(|| write_batch(db, job, batch, &categories, current, lease)).await?;
+        let written = write_and_publish(cache, || {
+            write_batch(db, job, batch, &categories, current, lease)
+        })
+        .await?;
         let Some(next) = written else {
             return Ok(Batches::LeaseLost);
         };
         progress = next;
-        bump_catalogue_version(cache).await;
         rest = after;
     }
     Ok(Batches::Done)
@@ -178,6 +178,7 @@ async fn write_batch(
     if !jobs::save_progress(&txn, job, progress, &next, lease).await? {
         return Ok(None);
     }
+    invalidation::record_products(&txn, &outcome.changed_products, ListChange::Membership).await?;
     changes::products_changed(&txn, &outcome.changed_products).await?;
     txn.commit().await?;
     Ok(Some(next))

@@ -15,9 +15,7 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 
 use super::{
-    batches::{
-        BATCH_ROWS, Batches, bump_catalogue_version, parse_file, retry_on_conflict, unprocessed,
-    },
+    batches::{BATCH_ROWS, Batches, parse_file, unprocessed, write_and_publish},
     csv_reader::{Columns, CsvFile, Record, one_of},
     jobs,
     rejections::{RejectedRow, field_rejections},
@@ -73,12 +71,12 @@ pub(super) async fn run(
             return Ok(Batches::Stopped);
         }
         let current = &progress;
-        let written = retry_on_conflict(|| write_batch(db, job, batch, current, lease)).await?;
+        let written =
+            write_and_publish(cache, || write_batch(db, job, batch, current, lease)).await?;
         let Some(next) = written else {
             return Ok(Batches::LeaseLost);
         };
         progress = next;
-        bump_catalogue_version(cache).await;
     }
     Ok(Batches::Done)
 }

@@ -18,6 +18,7 @@ use crate::{
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     service::{
         catalogue::{ProductDetail, detail},
+        invalidation,
         product_changes::{audit_sync_and_push, bump_version},
     },
 };
@@ -58,6 +59,12 @@ pub async fn update(
                 latest.version, changes.expected_version
             ),
         )));
+    }
+    if changes
+        .category_id
+        .is_some_and(|moved_to| moved_to != current.category_id)
+    {
+        invalidation::record_left_category(&txn, current.category_id).await?;
     }
     audit_sync_and_push(
         &txn,
