@@ -212,7 +212,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
 
 /// The shared cache: Redis when `REDIS_URL` is set, else this process's memory.
 pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
-    Ok(match &settings.redis_url {
+    let cache = match &settings.redis_url {
         Some(url) => {
             let redis = RedisCache::connect(url.expose_secret(), settings.redis_timeout)
                 .await
@@ -225,7 +225,8 @@ pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
             Cache::redis(redis, settings.cache_key_prefix.clone())
         }
         None => Cache::memory(settings.cache_key_prefix.clone()),
-    })
+    };
+    Ok(cache.with_cdn_purges(settings.worker.cdn_purge.is_some()))
 }
 
 /// The public server. Built from actix-server and actix-http rather than `HttpServer` so that

@@ -130,17 +130,6 @@ async fn logging_in_keeps_cached_responses() {
     assert_eq!(cache.as_deref(), Some("HIT"));
 }
 
-/// Changes a category behind the API's back: only the invalidation can make it visible.
-async fn rename_first_category(app: &TestApp, name: &str) {
-    use sea_orm::ConnectionTrait;
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE categories SET name = '{name}' WHERE id = (SELECT MIN(id) FROM categories)"
-        ))
-        .await
-        .expect("the category can be renamed");
-}
-
 /// Two replicas sharing one Redis: the environment's, or one the test starts (kept alive by the
 /// returned handle); `None` when the test is skipped for want of a Redis.
 async fn two_replicas() -> Option<(Option<LocalRedis>, TestApp, TestApp)> {

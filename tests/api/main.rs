@@ -12,6 +12,7 @@ mod cache_outage;
 mod cache_redis;
 mod cache_tags;
 mod catalogue;
+mod cdn_purges;
 mod channels;
 mod cli;
 mod client_address;

@@ -24,6 +24,8 @@ pub struct Cache {
     backend: Backend,
     prefix: String,
     freshness: Arc<freshness::Freshness>,
+    /// Writes also queue their changed tags for the CDN (`CDN_PURGE_URL` is set).
+    purges_cdn: bool,
 }
 
 #[derive(Clone)]
@@ -38,6 +40,7 @@ impl Cache {
             backend: Backend::Memory(MemoryCache::new()),
             prefix: prefix.into(),
             freshness: Arc::default(),
+            purges_cdn: false,
         }
     }
 
@@ -46,7 +49,18 @@ impl Cache {
             backend: Backend::Redis(redis),
             prefix: prefix.into(),
             freshness: Arc::default(),
+            purges_cdn: false,
         }
+    }
+
+    /// Makes writes queue the tags they change for the CDN's purge endpoint as well.
+    pub fn with_cdn_purges(mut self, on: bool) -> Self {
+        self.purges_cdn = on;
+        self
+    }
+
+    pub fn purges_cdn(&self) -> bool {
+        self.purges_cdn
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use secrecy::SecretString;
+
 use super::{
     ConfigError,
     env::{Env, positive_seconds},
@@ -36,6 +38,44 @@ pub struct WorkerSettings {
     /// `ALLOW_PRIVATE_WEBHOOKS` again: otherwise a webhook host that resolves to a private or
     /// loopback address is not connected to (DNS can change after registration).
     pub allow_private_addresses: bool,
+    /// `CDN_PURGE_URL` and `CDN_PURGE_SECRET`: where the tags each write changed are sent,
+    /// signed, for a CDN to purge; unset, nothing is queued.
+    pub cdn_purge: Option<CdnPurge>,
+}
+
+/// The CDN's purge endpoint (an operator's own: private addresses are allowed).
+#[derive(Clone, Debug)]
+pub struct CdnPurge {
+    pub url: String,
+    /// Signs each purge as webhooks are signed (`X-Dermaga-Signature`).
+    pub secret: SecretString,
+}
+
+/// The shortest purge secret accepted.
+const MIN_PURGE_SECRET: usize = 32;
+
+fn cdn_purge(env: &Env) -> Result<Option<CdnPurge>, ConfigError> {
+    let Some(url) = env.get("CDN_PURGE_URL") else {
+        return Ok(None);
+    };
+    match url::Url::parse(&url) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => {}
+        _ => {
+            return Err(ConfigError(
+                "CDN_PURGE_URL must be an http:// or https:// URL".into(),
+            ));
+        }
+    }
+    let secret = env.get("CDN_PURGE_SECRET").unwrap_or_default();
+    if secret.len() < MIN_PURGE_SECRET {
+        return Err(ConfigError(format!(
+            "CDN_PURGE_SECRET must be at least {MIN_PURGE_SECRET} characters when CDN_PURGE_URL is set"
+        )));
+    }
+    Ok(Some(CdnPurge {
+        url,
+        secret: secret.into(),
+    }))
 }
 
 impl WorkerSettings {
@@ -53,6 +93,7 @@ impl WorkerSettings {
             max_response_bytes: env.parse("WORKER_MAX_RESPONSE_BYTES", 64 * 1024)?,
             reconcile_interval: positive_seconds(env, "RECONCILE_INTERVAL_SECONDS", 300.0)?,
             allow_private_addresses: false,
+            cdn_purge: cdn_purge(env)?,
         };
         if settings.batch_size == 0 || settings.channel_concurrency == 0 {
             return Err(ConfigError(

@@ -20,7 +20,7 @@ mod urls;
 pub use auth::{BootstrapAdmin, JwtKey, JwtSettings, LoginThrottle, SessionSettings};
 pub use graphql::{GraphqlSettings, QueryLimits, ResponseCacheSettings, SubscriptionSettings};
 pub use http::HttpSettings;
-pub use jobs::{ImportSettings, WorkerSettings};
+pub use jobs::{CdnPurge, ImportSettings, WorkerSettings};
 pub use urls::redact_url;
 
 use env::Env;

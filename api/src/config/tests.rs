@@ -335,3 +335,44 @@ fn redact_url_hides_the_password() {
         "postgres://app:***@db:5432/dermaga"
     );
 }
+
+#[test]
+fn a_cdn_purge_url_needs_a_long_secret() {
+    let without = Settings::from_vars(vars(&[("CDN_PURGE_URL", "https://purge.example")]), false)
+        .unwrap_err();
+    assert!(
+        without.to_string().contains("CDN_PURGE_SECRET"),
+        "{without}"
+    );
+    let not_http =
+        Settings::from_vars(vars(&[("CDN_PURGE_URL", "ftp://purge.example")]), false).unwrap_err();
+    assert!(not_http.to_string().contains("CDN_PURGE_URL"), "{not_http}");
+    let secret = "s".repeat(32);
+    let settings = Settings::from_vars(
+        vars(&[
+            ("CDN_PURGE_URL", "http://varnish.internal/purge"),
+            ("CDN_PURGE_SECRET", &secret),
+        ]),
+        false,
+    )
+    .unwrap();
+    assert!(settings.worker.cdn_purge.is_some());
+    assert!(
+        Settings::from_vars(HashMap::new(), false)
+            .unwrap()
+            .worker
+            .cdn_purge
+            .is_none()
+    );
+}
+
+#[test]
+fn redis_calls_and_freshness_checks_have_small_defaults() {
+    let settings = Settings::from_vars(HashMap::new(), false).unwrap();
+    assert_eq!(settings.redis_timeout, std::time::Duration::from_millis(50));
+    assert_eq!(
+        settings.response_cache.freshness_check,
+        std::time::Duration::from_millis(500)
+    );
+    assert_eq!(settings.response_cache.public_max_age, 30);
+}

@@ -1,5 +1,6 @@
 //! What a write changed in the public catalogue, collected while it runs and published to the
-//! cache once it committed (`collecting`, then `publish`).
+//! cache once it committed (`collecting`, then `publish`); when the CDN is purged by tag, the
+//! same tags are queued for it in the write's own transaction (`super::cdn_purges`).
 //!
 //! The writes record their changes where they already end every change to a product or a
 //! seller (`product_changes`), and the catalogue clock's tick they committed under
@@ -29,6 +30,8 @@ tokio::task_local! {
 pub struct Changed {
     tags: BTreeSet<String>,
     ticks: Option<Ticks>,
+    /// Queue the tags for the CDN too.
+    purges_cdn: bool,
 }
 
 impl Changed {
@@ -41,10 +44,14 @@ impl Changed {
     }
 }
 
-/// Runs `work`, collecting what it changes in the public catalogue.
-pub async fn collecting<F: Future>(work: F) -> (F::Output, Changed) {
+/// Runs `work`, collecting what it changes in the public catalogue for `cache`.
+pub async fn collecting<F: Future>(cache: &Cache, work: F) -> (F::Output, Changed) {
+    let changed = Changed {
+        purges_cdn: cache.purges_cdn(),
+        ..Changed::default()
+    };
     PENDING
-        .scope(RefCell::default(), async {
+        .scope(RefCell::new(changed), async {
             let output = work.await;
             (output, PENDING.with(RefCell::take))
         })
@@ -72,6 +79,16 @@ fn record(tags: impl IntoIterator<Item = String>) {
     let _ = PENDING.try_with(|pending| pending.borrow_mut().tags.extend(tags));
 }
 
+/// Records `tags`, and queues them for the CDN when it is purged by tag.
+async fn finish(db: &impl ConnectionTrait, mut tags: Vec<String>) -> AppResult<()> {
+    record(tags.iter().cloned());
+    if PENDING.try_with(|pending| pending.borrow().purges_cdn) == Ok(true) {
+        tags.push(tags::ANY_CHANGE.to_owned());
+        super::cdn_purges::queue(db, &tags).await?;
+    }
+    Ok(())
+}
+
 /// Records a tick of the catalogue clock the running write took.
 pub(super) fn record_tick(tick: i64) {
     let _ = PENDING.try_with(|pending| {
@@ -94,22 +111,16 @@ pub(super) async fn record_products(
     if !collecting_now() || product_ids.is_empty() {
         return Ok(());
     }
-    record(product_ids.iter().map(|id| tags::product(*id)));
-    record([ListScope::All.tag(change)]);
+    let mut changed: Vec<String> = product_ids.iter().map(|id| tags::product(*id)).collect();
+    changed.push(ListScope::All.tag(change));
     for chunk in product_ids.chunks(500) {
         let list = vec!["?"; chunk.len()].join(", ");
         let ids: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
         let sellers = format!("SELECT DISTINCT seller_id FROM products WHERE id IN ({list})");
-        record_scopes(
-            db,
-            &sellers,
-            &categories_of(&list),
-            [ids.clone(), ids],
-            change,
-        )
-        .await?;
+        let scopes = [(sellers, ids.clone()), (categories_of(&list), ids)];
+        changed.extend(list_tags(db, scopes, change).await?);
     }
-    Ok(())
+    finish(db, changed).await
 }
 
 /// Records changes to sellers' public profiles or status: each seller, and every list their
@@ -118,24 +129,17 @@ pub(super) async fn record_sellers(db: &impl ConnectionTrait, seller_ids: &[i64]
     if !collecting_now() || seller_ids.is_empty() {
         return Ok(());
     }
-    record(seller_ids.iter().map(|id| tags::seller(*id)));
-    record([ListScope::All.tag(ListChange::Membership)]);
+    let mut changed: Vec<String> = seller_ids.iter().map(|id| tags::seller(*id)).collect();
+    changed.push(ListScope::All.tag(ListChange::Membership));
     for chunk in seller_ids.chunks(500) {
         let list = vec!["?"; chunk.len()].join(", ");
         let ids: Vec<Value> = chunk.iter().map(|id| Value::from(*id)).collect();
         let sellers = format!("SELECT id AS seller_id FROM sellers WHERE id IN ({list})");
         let products = format!("SELECT id FROM products WHERE seller_id IN ({list})");
-        let categories = categories_of(&products);
-        record_scopes(
-            db,
-            &sellers,
-            &categories,
-            [ids.clone(), ids],
-            ListChange::Membership,
-        )
-        .await?;
+        let scopes = [(sellers, ids.clone()), (categories_of(&products), ids)];
+        changed.extend(list_tags(db, scopes, ListChange::Membership).await?);
     }
-    Ok(())
+    finish(db, changed).await
 }
 
 /// Records that products left a category's lists (they moved to another).
@@ -146,19 +150,9 @@ pub(super) async fn record_left_category(
     if !collecting_now() {
         return Ok(());
     }
-    let categories = with_parents("?");
-    let rows = db
-        .query_all_raw(statement(
-            db.get_database_backend(),
-            &categories,
-            vec![category_id.into()],
-        ))
-        .await?;
-    for row in rows {
-        let id: i64 = row.try_get("", "id")?;
-        record([ListScope::Category(id).tag(ListChange::Membership)]);
-    }
-    Ok(())
+    let scopes = [(with_parents("?"), vec![category_id.into()])];
+    let changed = list_tags(db, scopes, ListChange::Membership).await?;
+    finish(db, changed).await
 }
 
 /// The categories of the products whose ids `products` lists or selects, with their parents.
@@ -168,40 +162,35 @@ fn categories_of(products: &str) -> String {
     ))
 }
 
-/// The categories whose ids `categories` lists or selects, with all their parents.
+/// The categories whose ids `categories` lists or selects, with all their parents; selects
+/// `category_id`.
 fn with_parents(categories: &str) -> String {
     format!(
         "WITH RECURSIVE up(id, parent_id) AS ( \
            SELECT id, parent_id FROM categories WHERE id IN ({categories}) \
            UNION SELECT categories.id, categories.parent_id FROM categories \
            JOIN up ON categories.id = up.parent_id) \
-         SELECT id FROM up"
+         SELECT id AS category_id FROM up"
     )
 }
 
-/// Records the seller and category list tags of one batch: `sellers` selects `seller_id`,
-/// `categories` selects `id`; each takes one copy of the batch's ids.
-async fn record_scopes(
+/// The list tags of the sellers and categories the statements select (as `seller_id` or
+/// `category_id`), each statement with its values.
+async fn list_tags(
     db: &impl ConnectionTrait,
-    sellers: &str,
-    categories: &str,
-    [seller_ids, category_ids]: [Vec<Value>; 2],
+    scopes: impl IntoIterator<Item = (String, Vec<Value>)>,
     change: ListChange,
-) -> AppResult<()> {
+) -> AppResult<Vec<String>> {
     let backend = db.get_database_backend();
-    for row in db
-        .query_all_raw(statement(backend, sellers, seller_ids))
-        .await?
-    {
-        let id: i64 = row.try_get("", "seller_id")?;
-        record([ListScope::Seller(id).tag(change)]);
+    let mut changed = Vec::new();
+    for (sql, values) in scopes {
+        for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+            let scope = match row.try_get::<i64>("", "seller_id") {
+                Ok(seller) => ListScope::Seller(seller),
+                Err(_) => ListScope::Category(row.try_get("", "category_id")?),
+            };
+            changed.push(scope.tag(change));
+        }
     }
-    for row in db
-        .query_all_raw(statement(backend, categories, category_ids))
-        .await?
-    {
-        let id: i64 = row.try_get("", "id")?;
-        record([ListScope::Category(id).tag(change)]);
-    }
-    Ok(())
+    Ok(changed)
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod categories;
+pub mod cdn_purges;
 pub mod channels;
 pub mod idempotency;
 pub mod imports;

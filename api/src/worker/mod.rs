@@ -2,6 +2,8 @@
 //! and periodically reconciles listings that fell behind their product. Beside it,
 //! [`ImportRunner`] runs CSV import jobs.
 //!
+//! It also sends the queued CDN purges when `CDN_PURGE_URL` is set (`purges`).
+//!
 //! It runs inside the server by default (`WORKER_ENABLED`), and alone with `dermaga worker`,
 //! in any number of copies. Deliveries run concurrently up to `WORKER_BATCH_SIZE`, and at
 //! most `WORKER_CHANNEL_CONCURRENCY` per channel, so a slow partner only holds up its own.
@@ -11,6 +13,7 @@ mod deliver;
 mod dns;
 mod finish;
 mod imports;
+mod purges;
 pub mod signature;
 
 use std::{
@@ -71,6 +74,14 @@ impl Worker {
     /// then stops claiming, lets the deliveries in flight finish within the grace period,
     /// hands back to the queue whatever it holds after that, and logs what it did.
     pub async fn run(self, shutdown: Shutdown) -> Drained {
+        if let Some(endpoint) = self.settings.cdn_purge.clone() {
+            match purges::Purger::new(endpoint, (*self.settings).clone()) {
+                Ok(purger) => {
+                    tokio::spawn(purger.run(self.db.clone(), shutdown.clone()));
+                }
+                Err(err) => tracing::error!(error = %err, "cannot send CDN purges"),
+            }
+        }
         let deliveries = Arc::new(Semaphore::new(self.settings.batch_size));
         let interrupt = CancellationToken::new();
         let mut tasks = JoinSet::new();

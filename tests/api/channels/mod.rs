@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::catalogue::{Spec, create};
 use crate::helpers::*;
 
-pub use partner::{Answer, Partner};
+pub use partner::{Answer, Partner, Received};
 
 /// Worker settings that make delivery tests fast.
 pub const FAST_WORKER: &[(&str, &str)] = &[

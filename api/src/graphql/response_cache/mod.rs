@@ -281,7 +281,8 @@ impl Extension for PerRequest {
         match (plan.kind, plan.fingerprint.take()) {
             (Some(OperationType::Mutation), _) => {
                 let (response, changed) =
-                    invalidation::collecting(next.run(ctx, operation_name)).await;
+                    invalidation::collecting(&self.store.cache, next.run(ctx, operation_name))
+                        .await;
                 // Even after errors: a mutation may have committed part of its work.
                 invalidation::publish(&self.store.cache, changed).await;
                 response

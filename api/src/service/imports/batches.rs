@@ -70,7 +70,7 @@ where
     let (written, changed) = retry_on_conflict(|| {
         let attempt = attempt();
         async {
-            let (written, changed) = invalidation::collecting(attempt).await;
+            let (written, changed) = invalidation::collecting(cache, attempt).await;
             written.map(|written| (written, changed))
         }
     })
