@@ -70,6 +70,13 @@ pub enum AppError {
     Internal(#[from] anyhow::Error),
 }
 
+impl AppError {
+    /// The cache did not answer within its budget.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Cache(err) if err.is_timeout())
+    }
+}
+
 fn summary(errors: &[FieldError]) -> String {
     errors
         .iter()
