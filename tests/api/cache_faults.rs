@@ -15,6 +15,8 @@ use crate::{
 
 /// Fast checks, so the bound is short enough to wait for in a test.
 const CHECK_MS: u64 = 200;
+/// Each Redis call's budget in these tests.
+const BUDGET_MS: &str = "100";
 /// The bound: two checks, plus room for a loaded machine to schedule them.
 const BOUND: Duration = Duration::from_millis(2 * CHECK_MS + 1_300);
 
@@ -31,7 +33,7 @@ async fn pair(redis: &LocalRedis) -> Pair {
         ("REDIS_URL", &redis.url()),
         ("RATE_LIMIT_PER_MINUTE", "0"),
         ("CACHE_FRESHNESS_CHECK_MS", &check),
-        ("REDIS_TIMEOUT_MS", "50"),
+        ("REDIS_TIMEOUT_MS", BUDGET_MS),
     ])
     .await;
     let second = first.spawn_replica().await;
@@ -51,11 +53,18 @@ impl Pair {
         (cache, stock(&body))
     }
 
-    /// Caches the detail on both replicas.
+    /// Caches the detail on both replicas. A loaded machine may take a Redis call past its
+    /// budget and skip Redis for a moment: the entry is shared once it answers in time.
     async fn warm(&self) {
-        self.stock_on(&self.first).await;
-        let (cache, _) = self.stock_on(&self.second).await;
-        assert_eq!(cache, "HIT", "the replicas share the entry");
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            self.stock_on(&self.first).await;
+            if self.stock_on(&self.second).await.0 == "HIT" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the replicas never shared the entry");
     }
 
     /// Waits until `app` shows `expected` stock; how long that took.
@@ -161,18 +170,19 @@ async fn a_hanging_redis_costs_no_request_more_than_its_budget() {
     let pair = pair(&redis).await;
     pair.warm().await;
 
-    redis.pause(Duration::from_secs(2));
+    redis.pause(Duration::from_secs(4));
     let mut slowest = Duration::ZERO;
     let started = Instant::now();
-    while started.elapsed() < Duration::from_millis(1_500) {
+    while started.elapsed() < Duration::from_millis(3_000) {
         let asked = Instant::now();
         let (_, stock) = pair.stock_on(&pair.second).await;
         slowest = slowest.max(asked.elapsed());
         assert_eq!(stock, 5);
     }
 
-    // 50 ms on Redis at most, the rest is the database and the test's own client.
-    assert!(slowest < Duration::from_millis(400), "{slowest:?}");
+    // 100 ms on Redis at most, the rest is the database and the test's own client (a loaded
+    // machine's). Before the budget, each request waited 2 s.
+    assert!(slowest < Duration::from_millis(1_000), "{slowest:?}");
 }
 
 #[tokio::test]
