@@ -397,7 +397,7 @@ const LISTING_DELIVERIES: &str = "query($listing: ID!, $first: Int) {
 async fn a_page_of_listing_deliveries_runs_the_same_few_statements_at_any_size() {
     let app = quiet_app().await;
     let tenant = app.tenant("dash-deliveries").await;
-    let product = products(&app, &tenant, &[tenant.seller_id.clone()], 1).await;
+    let product = products(&app, &tenant, std::slice::from_ref(&tenant.seller_id), 1).await;
     let aggregator = db_id(&tenant.aggregator_id);
     let channel = channel(&app, "SHOPEE").await;
     let listing_id = listing(&app, aggregator, db_id(&product[0]), channel).await;
@@ -426,7 +426,7 @@ async fn a_page_of_listing_deliveries_runs_the_same_few_statements_at_any_size()
     let page = Page {
         query: LISTING_DELIVERIES,
         connection: "listingDeliveries",
-        variables: variables,
+        variables,
         token,
         most: 3.0,
     };
