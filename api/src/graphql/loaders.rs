@@ -9,17 +9,22 @@ use async_graphql::{
     Context,
     dataloader::{DataLoader, HashMapCache, Loader},
 };
-use entity::seller_onboarding_steps;
-use entity::{aggregators, categories, channel_listings, channels, product_images};
-use entity::{product_variants, sellers};
+use entity::{
+    aggregators, categories, channel_listings, channels, product_images, product_variants,
+    seller_onboarding_steps, sellers,
+};
 use sea_orm::DatabaseConnection;
 
-use crate::service::{aggregators as aggregator_service, catalogue::batches, listings};
 use crate::{
     auth::Caller,
-    service::{categories as category_service, sellers as seller_service},
+    service::{
+        aggregators as aggregator_service,
+        catalogue::batches,
+        categories as category_service, listings,
+        sellers::{self as seller_service, onboarding},
+    },
+    state::AppContext,
 };
-use crate::{service::sellers::onboarding, state::AppContext};
 
 /// A loader whose results (loaded or fed) are kept for the rest of the request.
 pub type CachedLoader<L> = DataLoader<L, HashMapCache>;
