@@ -17,6 +17,7 @@ mod channels;
 mod cli;
 mod client_address;
 mod cors;
+mod dashboard_statements;
 mod demo;
 mod document_limits;
 mod errors;

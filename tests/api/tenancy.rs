@@ -261,3 +261,47 @@ async fn the_audit_log_never_shows_another_aggregators_entries() {
         .await;
     assert_eq!(body["data"]["auditLog"]["totalCount"], 0, "{body}");
 }
+
+#[tokio::test]
+async fn a_batched_page_of_logins_shows_each_its_own_aggregator_and_seller() {
+    let app = spawn_app().await;
+    let medan = app.tenant("medan").await;
+    let jambi = app.tenant("jambi").await;
+    let query = "{ users(first: 50) { edges { node { id
+        aggregator { id } seller { id businessName } } } } }";
+    let expected = |tenant: &crate::helpers::Tenant, name: &str| {
+        (
+            tenant.seller_user_id.clone(),
+            json!({ "id": tenant.aggregator_id }),
+            json!({ "id": tenant.seller_id, "businessName": name }),
+        )
+    };
+
+    let admin = app.admin().await;
+    let everyone = app.graphql(query, json!({}), admin.token()).await;
+    let own = app.graphql(query, json!({}), medan.admin.token()).await;
+
+    let node = |body: &serde_json::Value, id: &str| {
+        let edges = body["data"]["users"]["edges"].as_array().cloned();
+        edges
+            .unwrap_or_else(|| panic!("{body}"))
+            .into_iter()
+            .map(|edge| edge["node"].clone())
+            .find(|node| node["id"] == id)
+    };
+    for (user, aggregator, seller) in [
+        expected(&medan, "Keripik medan"),
+        expected(&jambi, "Keripik jambi"),
+    ] {
+        let node = node(&everyone, &user).unwrap_or_else(|| panic!("{everyone}"));
+        assert_eq!(node["aggregator"], aggregator, "{everyone}");
+        assert_eq!(node["seller"], seller, "{everyone}");
+    }
+    let (user, aggregator, seller) = expected(&medan, "Keripik medan");
+    let node = node(&own, &user).unwrap_or_else(|| panic!("{own}"));
+    assert_eq!(
+        (&node["aggregator"], &node["seller"]),
+        (&aggregator, &seller)
+    );
+    assert!(!own.to_string().contains(&jambi.seller_id), "{own}");
+}

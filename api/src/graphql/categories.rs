@@ -3,8 +3,13 @@ use std::collections::HashMap;
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use entity::categories;
 
-use super::{app, gql, relay::to_id, response_cache::tag_response};
-use crate::service::categories as service;
+use super::{
+    app, gql,
+    loaders::{CategoryChildrenLoader, CategoryLoader, load_one},
+    relay::to_id,
+    response_cache::tag_response,
+};
+use crate::{error::AppError, service::categories as service};
 
 /// A node of the shared product category tree (names in Indonesian).
 #[derive(SimpleObject, Clone)]
@@ -31,7 +36,10 @@ impl Category {
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
         match self.parent_id {
             None => Ok(None),
-            Some(id) => Ok(Some(gql(service::find(&app(ctx)?.db, id).await)?.into())),
+            Some(id) => {
+                let parent = load_one::<CategoryLoader>(ctx, id).await?;
+                Ok(Some(parent.ok_or(AppError::NotFound("category"))?.into()))
+            }
         }
     }
 
@@ -40,8 +48,8 @@ impl Category {
         if let Some(children) = &self.loaded_children {
             return Ok(children.clone());
         }
-        let children = gql(service::children(&app(ctx)?.db, self.db_id).await)?;
-        Ok(children.into_iter().map(Category::from).collect())
+        let children = load_one::<CategoryChildrenLoader>(ctx, self.db_id).await?;
+        Ok(children.into_iter().flatten().map(Category::from).collect())
     }
 }
 

@@ -14,7 +14,7 @@ use super::{
     enums::ListingStatus,
     gql,
     guard::{ANY_USER, RoleGuard},
-    loaders::{CachedLoader, ChannelLoader},
+    loaders::{ChannelLoader, load_one},
     money::Money,
     payload::{UserError, into_payload},
     relay::{IdConnection, IdCursor, connection, input_id, page_request, parse_id, to_id},
@@ -64,14 +64,8 @@ impl ChannelListing {
 
     async fn channel(&self, ctx: &Context<'_>) -> async_graphql::Result<Channel> {
         // Subscriptions (over WebSocket) carry no loaders; they read one channel per event.
-        let channel = match ctx.data_opt::<CachedLoader<ChannelLoader>>() {
-            Some(loader) => loader
-                .load_one(self.channel_id)
-                .await?
-                .ok_or(AppError::NotFound("channel"))?,
-            None => gql(crate::service::channels::find(&app(ctx)?.db, self.channel_id).await)?,
-        };
-        Ok(channel.into())
+        let channel = load_one::<ChannelLoader>(ctx, self.channel_id).await?;
+        Ok(channel.ok_or(AppError::NotFound("channel"))?.into())
     }
 }
 

@@ -10,20 +10,22 @@ use super::{
     categories::Category,
     gql,
     guard::{ANY_USER, RoleGuard},
+    loaders::{CategoryLoader, ListingsByProductLoader, ScopedSellerLoader, load_one},
     money::Money,
     product_variants::ProductVariant,
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
     sellers::Seller,
     user,
 };
-use crate::service::{
-    catalogue::ProductDetail,
-    categories,
-    products::{
-        self as service,
-        search::{self as product_search, ProductFilter},
+use crate::{
+    error::AppError,
+    service::{
+        catalogue::ProductDetail,
+        products::{
+            self as service,
+            search::{self as product_search, ProductFilter},
+        },
     },
-    sellers,
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -104,7 +106,8 @@ impl Product {
     }
 
     async fn seller(&self, ctx: &Context<'_>) -> async_graphql::Result<Seller> {
-        Ok(gql(sellers::find(&app(ctx)?.db, user(ctx)?, self.seller_id).await)?.into())
+        let seller = load_one::<ScopedSellerLoader>(ctx, self.seller_id).await?;
+        Ok(seller.ok_or(AppError::NotFound("seller"))?.into())
     }
 
     /// Where the product is listed, and how far each delivery got.
@@ -112,13 +115,13 @@ impl Product {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<super::listings::ChannelListing>> {
-        let listings =
-            gql(crate::service::listings::of_product(&app(ctx)?.db, user(ctx)?, self.db_id).await)?;
-        Ok(listings.into_iter().map(Into::into).collect())
+        let listings = load_one::<ListingsByProductLoader>(ctx, self.db_id).await?;
+        Ok(listings.into_iter().flatten().map(Into::into).collect())
     }
 
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
-        Ok(gql(categories::find(&app(ctx)?.db, self.category_id).await)?.into())
+        let category = load_one::<CategoryLoader>(ctx, self.category_id).await?;
+        Ok(category.ok_or(AppError::NotFound("category"))?.into())
     }
 
     async fn price_range(&self) -> ProductPriceRange {

@@ -8,14 +8,15 @@ use super::{
     enums::Role,
     gql,
     guard::{ANY_USER, RoleGuard},
+    loaders::{ScopedAggregatorLoader, ScopedSellerLoader, load_one},
     payload::{UserError, into_payload},
     relay::{IdConnection, IdCursor, connection, input_id, page_request, parse_id, to_id},
     sellers::Seller,
     user,
 };
-use crate::service::{
-    aggregators as aggregator_service, sellers as seller_service,
-    users::{self as service, NewUser},
+use crate::{
+    error::AppError,
+    service::users::{self as service, NewUser},
 };
 
 /// A login of a person: platform staff, an aggregator's team member, or a seller.
@@ -47,8 +48,8 @@ impl User {
         let Some(id) = self.aggregator_db_id else {
             return Ok(None);
         };
-        let found = gql(aggregator_service::find(&app(ctx)?.db, user(ctx)?, id).await)?;
-        Ok(Some(found.into()))
+        let found = load_one::<ScopedAggregatorLoader>(ctx, id).await?;
+        Ok(Some(found.ok_or(AppError::NotFound("aggregator"))?.into()))
     }
 
     /// The business of a SELLER login.
@@ -56,8 +57,8 @@ impl User {
         let Some(id) = self.seller_db_id else {
             return Ok(None);
         };
-        let found = gql(seller_service::find(&app(ctx)?.db, user(ctx)?, id).await)?;
-        Ok(Some(found.into()))
+        let found = load_one::<ScopedSellerLoader>(ctx, id).await?;
+        Ok(Some(found.ok_or(AppError::NotFound("seller"))?.into()))
     }
 }
 

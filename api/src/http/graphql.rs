@@ -186,7 +186,7 @@ async fn execute(
                     Err(None) => {}
                 }
             }
-            let request = attach_batch_loaders(request, &app)
+            let request = attach_batch_loaders(request, &app, &caller)
                 .data(caller)
                 .data(client);
             let request = match budget {
@@ -303,15 +303,16 @@ fn request_id(http: &HttpRequest) -> String {
 fn attach_batch_loaders(
     request: async_graphql::BatchRequest,
     app: &AppContext,
+    caller: &Caller,
 ) -> async_graphql::BatchRequest {
     match request {
         async_graphql::BatchRequest::Single(request) => {
-            async_graphql::BatchRequest::Single(attach_loaders(request, app))
+            async_graphql::BatchRequest::Single(attach_loaders(request, app, caller))
         }
         async_graphql::BatchRequest::Batch(requests) => async_graphql::BatchRequest::Batch(
             requests
                 .into_iter()
-                .map(|request| attach_loaders(request, app))
+                .map(|request| attach_loaders(request, app, caller))
                 .collect(),
         ),
     }

@@ -1,5 +1,7 @@
 //! The category tree: a default set with Indonesian names, created on start when missing.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{categories, products};
 use sea_orm::{
@@ -156,15 +158,24 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<categories::M
         .ok_or(crate::error::AppError::NotFound("category"))
 }
 
-/// The direct children of a category, in display order.
-pub async fn children(
+/// The direct children of each category, in display order, in one statement (every asked id
+/// gets an entry).
+pub async fn children_of(
     db: &impl ConnectionTrait,
-    parent_id: i64,
-) -> AppResult<Vec<categories::Model>> {
-    Ok(categories::Entity::find()
-        .filter(categories::Column::ParentId.eq(parent_id))
+    parent_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<categories::Model>>> {
+    let mut by_parent: HashMap<i64, Vec<_>> =
+        parent_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for child in categories::Entity::find()
+        .filter(categories::Column::ParentId.is_in(parent_ids.to_vec()))
         .order_by_asc(categories::Column::Position)
         .order_by_asc(categories::Column::Id)
         .all(db)
-        .await?)
+        .await?
+    {
+        if let Some(parent) = child.parent_id {
+            by_parent.entry(parent).or_default().push(child);
+        }
+    }
+    Ok(by_parent)
 }

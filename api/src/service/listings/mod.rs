@@ -12,6 +12,6 @@ mod watch;
 
 pub use self::{
     publishing::{ChannelChoice, publish, retry, unpublish},
-    reads::{ListingFilter, active_jobs, deliveries, find, list, of_product},
+    reads::{ListingFilter, active_jobs, deliveries, find, list, of_products},
     watch::watch,
 };

@@ -1,6 +1,8 @@
 //! What the dashboard reads of the caller's listings: one, a page, a product's, and their
 //! delivery attempts.
 
+use std::collections::HashMap;
+
 use entity::{
     channel_listings,
     enums::{ListingStatus, OutboxStatus},
@@ -54,17 +56,27 @@ pub async fn list(
     paginate(db, select, channel_listings::Column::Id, Order::Asc, page).await
 }
 
-/// The listings of a product the caller may see.
-pub async fn of_product(
+/// The listings the caller may see of each product, oldest first, in one statement (every
+/// asked id gets an entry).
+pub async fn of_products(
     db: &impl ConnectionTrait,
     caller: &AuthUser,
-    product_id: i64,
-) -> AppResult<Vec<channel_listings::Model>> {
-    Ok(Scope::channel_listings(caller)
-        .filter(channel_listings::Column::ProductId.eq(product_id))
+    product_ids: &[i64],
+) -> AppResult<HashMap<i64, Vec<channel_listings::Model>>> {
+    let mut by_product: HashMap<i64, Vec<_>> =
+        product_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for listing in Scope::channel_listings(caller)
+        .filter(channel_listings::Column::ProductId.is_in(product_ids.to_vec()))
         .order_by_asc(channel_listings::Column::Id)
         .all(db)
-        .await?)
+        .await?
+    {
+        by_product
+            .entry(listing.product_id)
+            .or_default()
+            .push(listing);
+    }
+    Ok(by_product)
 }
 
 /// Every delivery attempt of a listing, newest first.

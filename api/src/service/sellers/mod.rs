@@ -11,5 +11,5 @@ pub mod search;
 mod write;
 
 pub use checks::{NewSeller, SellerPatch, ValidSeller, find_duplicates, registered, validate};
-pub use read::find;
+pub use read::{by_ids, find};
 pub use write::{onboard, set_status, update};
