@@ -36,6 +36,7 @@ PEER_DIR = "scripts/peer"
 PEER_SKIP = os.environ.get("BENCH_PEER_SKIP") or (
     "BENCH_PEER=0" if os.environ.get("BENCH_PEER") == "0" else None
 )
+MIXED_WARM = os.environ.get("BENCH_MIXED_WARM", "1") != "0"
 WRITES_PER_SECOND = float(os.environ.get("BENCH_WRITES_PER_SECOND", "10"))
 ADMIN_EMAIL = "bench-admin@dermaga.test"
 PASSWORD = "bench-password-123"
@@ -298,19 +299,23 @@ def lua_string(text):
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def mixed_script(path, product_ids, category_ids):
+def mixed_paths():
+    """(detail, page, suffix): a product's detail is detail + its number + suffix, a category's
+    page is page + its number + suffix (GET, the ids inside the encoded variables)."""
+    prefix = lambda type_name, name: json.dumps({name: f"gid://dermaga/{type_name}/"})[:-2]
+    detail = "/graphql?" + urllib.parse.urlencode({"query": DETAIL, "variables": prefix("Product", "id")})
+    page = "/graphql?" + urllib.parse.urlencode({"query": CATEGORY_PAGE, "variables": prefix("Category", "category")})
+    return detail, page, urllib.parse.quote('"}')
+
+
+def mixed_script(path, product_ids, category_numbers):
     """A wrk script: each request a product detail by a random id, one in five a category page."""
-    gid = lambda type_name: json.dumps({"id": f"gid://dermaga/{type_name}/"})[:-2]
-    detail = "/graphql?" + urllib.parse.urlencode({"query": DETAIL, "variables": gid("Product")})
-    page = "/graphql?" + urllib.parse.urlencode(
-        {"query": CATEGORY_PAGE, "variables": json.dumps({"category": "gid://dermaga/Category/"})[:-2]}
-    )
-    suffix = urllib.parse.quote('"}')
+    detail, page, suffix = mixed_paths()
     numbers = lambda ids: ",".join(str(i) for i in ids)
     with open(path, "w") as script:
         script.write(f"""-- Written by scripts/bench.py for scenario (g).
 local products = {{{numbers(product_ids)}}}
-local categories = {{{numbers(int(c.rsplit("/", 1)[1]) for c in category_ids)}}}
+local categories = {{{numbers(category_numbers)}}}
 local detail = {lua_string(detail)}
 local page = {lua_string(page)}
 local suffix = {lua_string(suffix)}
@@ -329,6 +334,34 @@ function request()
   return wrk.format("GET", detail .. products[math.random(#products)] .. suffix)
 end
 """)
+
+
+def warm(product_ids, category_numbers, workers=8):
+    """Asks every product detail and category page of (g) once, so that a run measures the
+    cache's steady state rather than its filling. Returns the seconds it took."""
+    detail, page, suffix = mixed_paths()
+    paths = [f"{detail}{i}{suffix}" for i in product_ids] + [f"{page}{i}{suffix}" for i in category_numbers]
+    failures = []
+
+    def worker(share):
+        connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        for path in share:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            body = response.read()
+            if response.status != 200 or b'"errors"' in body:
+                failures.append(body[:300])
+        connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(paths[n::workers],)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"bench: (g) {len(failures)} of {len(paths)} warming requests failed: {failures[0]!r}")
+    return time.monotonic() - started
 
 
 class StockWriter(threading.Thread):
@@ -373,11 +406,16 @@ class StockWriter(threading.Thread):
         connection.close()
 
 
-def mixed_run(name, database_url, script, writer_token=None, variant_ids=None):
-    """One (g) run on a fresh server (an empty response cache): wrk at 16 connections, and with
-    `writer_token` a writer changing stock at WRITES_PER_SECOND meanwhile."""
+def mixed_run(name, database_url, script, warm_with, writer_token=None, variant_ids=None):
+    """One (g) run on a fresh server (an empty response cache, then warmed with every page the
+    run asks unless BENCH_MIXED_WARM=0): wrk at 16 connections, and with `writer_token` a writer
+    changing stock at WRITES_PER_SECOND meanwhile."""
     server = Server(database_url, response_cache=True)
     token = writer_token() if writer_token else None
+    warmed = None
+    if MIXED_WARM:
+        warmed = warm(*warm_with)
+        print(f"bench: (g) warmed the response cache with {sum(map(len, warm_with))} pages in {warmed:.1f} s")
     before = cache_counters()
     writer = None
     if token:
@@ -391,6 +429,7 @@ def mixed_run(name, database_url, script, writer_token=None, variant_ids=None):
     hits, misses = after[0] - before[0], after[1] - before[1]
     result["cache_hits"], result["cache_misses"] = hits, misses
     result["hit_rate"] = hits / (hits + misses) if hits + misses else 0.0
+    result["warmed"] = MIXED_WARM
     if writer:
         result["writes"], result["write_failures"] = writer.writes, writer.failures
         result["writes_per_second"] = writer.writes / writer.seconds if writer.seconds else 0.0
@@ -422,16 +461,19 @@ def mixed_scenario(database_url, results):
         WHERE p.aggregator_id = {int(aggregator)} AND p.status = 'ACTIVE' AND s.status = 'ACTIVE'""").stdout.split("\n")
     variants = [tuple(int(x) for x in row.split()) for row in rows if row.strip()]
     script = os.path.join(os.path.dirname(OUT) or ".", "mixed.lua")
-    mixed_script(script, products, categories)
+    category_numbers = [int(c.rsplit("/", 1)[1]) for c in categories]
+    mixed_script(script, products, category_numbers)
     print(f"bench: (g) {len(products)} visible products, {len(categories)} categories; the writer "
           f"sets stock on {len(variants)} variants of {len({s for s, _ in variants})} sellers")
-    quiet = mixed_run("(g) detail + category pages, no writes", database_url, script)
-    busy = mixed_run(f"(g) the same, {WRITES_PER_SECOND:g} stock writes/s", database_url, script,
+    warm_with = (products, category_numbers)
+    quiet = mixed_run("(g) detail + category pages, no writes", database_url, script, warm_with)
+    busy = mixed_run(f"(g) the same, {WRITES_PER_SECOND:g} stock writes/s", database_url, script, warm_with,
                      writer_token=aggregator_token, variant_ids=variants)
     results["scenarios"] += [quiet, busy]
     results["mixed"] = {
         "products": len(products),
         "categories": len(categories),
+        "warmed": MIXED_WARM,
         "hit_rate_without_writes": quiet["hit_rate"],
         "hit_rate_with_writes": busy["hit_rate"],
         "requests_per_second_ratio": busy["requests_per_second"] / quiet["requests_per_second"],
