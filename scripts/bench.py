@@ -80,7 +80,7 @@ SET_STOCK = """mutation($input: SetVariantStockInput!) { setVariantStock(input: 
 PEER_DERMAGA = """query($category: ID!) { products(first: 20, sort: NEWEST, filter: { categoryId: $category }) {
   edges { node { title seller { businessName city } category { name } variants { price { amount } } } } } }"""
 
-PEER_POSTGRAPHILE = """query($category: BigInt!) { allProducts(first: 20, orderBy: ID_DESC,
+PEER_POSTGRAPHILE = """query($category: BigInt!) { allProducts(first: 20, orderBy: ROW_ID_DESC,
   condition: { categoryId: $category, status: "ACTIVE" }) { nodes { title
   sellerBySellerIdAndAggregatorId { businessName city } categoryByCategoryId { name }
   productVariantsByProductIdAndAggregatorId { nodes { price } } } } }"""
