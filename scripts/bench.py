@@ -550,8 +550,11 @@ def peer_scenario(database_url, results):
     if len(dermaga) != 20 or len(nodes) != 20:
         peer.stop()
         raise SystemExit(f"bench: (h) pages of {len(dermaga)} (Dermaga) and {len(nodes)} (PostGraphile) products, not 20")
-    same = [e["node"]["title"] for e in dermaga] == [n["title"] for n in nodes]
-    print(f"bench: (h) both pages have 20 products; the same titles in the same order: {same}")
+    ours_titles, theirs_titles = [e["node"]["title"] for e in dermaga], [n["title"] for n in nodes]
+    same = ours_titles == theirs_titles
+    shared = sum(1 for title in theirs_titles if title in ours_titles)
+    print(f"bench: (h) both pages have 20 products; the same titles in the same order: {same} "
+          f"({shared} of PostGraphile's 20 titles are on Dermaga's page, which leaves out sellers that are not ACTIVE)")
     dermaga_url = get_url(PEER_DERMAGA, {"category": category})
     peer_url = peer.url(PEER_POSTGRAPHILE, {"category": category.rsplit("/", 1)[1]})
     runs = []
@@ -565,6 +568,7 @@ def peer_scenario(database_url, results):
     results["peer"] = {
         "postgraphile": "5 (scripts/peer/package-lock.json), amber preset, Node 22",
         "same_titles": same,
+        "shared_titles": shared,
         "pair_ratios": [o / t for o, t in zip(ours, theirs)],
         "ratio": statistics.median(ours) / statistics.median(theirs),
         "postgraphile_peak_rss_mib": peak,
