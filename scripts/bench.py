@@ -557,6 +557,11 @@ def peer_scenario(database_url, results):
           f"({shared} of PostGraphile's 20 titles are on Dermaga's page, which leaves out sellers that are not ACTIVE)")
     dermaga_url = get_url(PEER_DERMAGA, {"category": category})
     peer_url = peer.url(PEER_POSTGRAPHILE, {"category": category.rsplit("/", 1)[1]})
+    # Node compiles its hot paths during the first seconds of load: a few unmeasured seconds on
+    # each side first, so that neither run 1 measures a warm-up.
+    print("bench: (h) 3 s of unmeasured load on each first")
+    for url in (dermaga_url, peer_url):
+        run("wrk", "-t", "2", "-c", "32", "-d", "3s", url)
     runs = []
     for round_ in (1, 2):
         runs.append(wrk(f"(h) category page, Dermaga uncached, run {round_}", dermaga_url, 32))
