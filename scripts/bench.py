@@ -571,7 +571,8 @@ def peer_scenario(database_url, results):
     theirs = [r["requests_per_second"] for r in runs[1::2]]
     results["scenarios"] += runs
     results["peer"] = {
-        "postgraphile": "5 (scripts/peer/package-lock.json), amber preset, Node 22",
+        "postgraphile": json.load(open(f"{PEER_DIR}/node_modules/postgraphile/package.json"))["version"],
+        "node": run(f"{PEER_DIR}/node_modules/.bin/node", "--version").stdout.strip(),
         "same_titles": same,
         "shared_titles": shared,
         "pair_ratios": [o / t for o, t in zip(ours, theirs)],
