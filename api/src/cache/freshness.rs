@@ -290,7 +290,7 @@ mod tests {
     use super::*;
 
     fn tags(list: &[&'static str]) -> impl Iterator<Item = &'static str> {
-        list.to_vec().into_iter()
+        list.iter().copied()
     }
 
     #[tokio::test]

@@ -26,7 +26,8 @@ use crate::{
     service::categories,
 };
 
-/// One page of the public catalogue, plus its total count when asked: one or two statements.
+/// One page of the public catalogue, plus its total count when asked: one or two statements,
+/// and one before them for the category's family when filtered by a category.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &DatabaseConnection,
