@@ -30,6 +30,7 @@ mod m20261201_000003_create_import_seller_matches;
 mod m20261201_000004_create_idempotency_keys;
 mod m20261201_000005_create_change_events;
 mod m20261201_000006_create_cdn_purges;
+mod m20261201_000007_create_public_category_index;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -65,6 +66,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_create_idempotency_keys::Migration),
             Box::new(m20261201_000005_create_change_events::Migration),
             Box::new(m20261201_000006_create_cdn_purges::Migration),
+            Box::new(m20261201_000007_create_public_category_index::Migration),
         ]
     }
 }

@@ -93,6 +93,25 @@ pub fn in_category(category_id: i64) -> SimpleExpr {
     products::Column::CategoryId.in_subquery(family)
 }
 
+/// The ids of the category and its children (one statement; empty when it does not exist).
+///
+/// The public catalogue filters by these values rather than by `in_category`'s sub-select,
+/// so that PostgreSQL can read one category's products newest first from
+/// `products_category_status_id_idx` and stop after a page, whatever plan it caches.
+pub async fn family(db: &impl ConnectionTrait, category_id: i64) -> AppResult<Vec<i64>> {
+    Ok(categories::Entity::find()
+        .select_only()
+        .column(categories::Column::Id)
+        .filter(
+            Condition::any()
+                .add(categories::Column::Id.eq(category_id))
+                .add(categories::Column::ParentId.eq(category_id)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
 /// Creates the default categories that are missing; existing ones are left as they are.
 /// Safe when several replicas start at once: inserts skip slugs that already exist.
 pub async fn ensure_default_tree(db: &impl ConnectionTrait) -> AppResult<()> {

@@ -85,3 +85,80 @@ async fn a_cached_response_touches_no_database() {
     assert_eq!(statements_for(&app, 1).await, 0.0);
     assert_eq!(metric(&app, "dermaga_cache_hits_total").await, hits + 1.0);
 }
+
+const CATEGORY_PAGE: &str = "query($category: ID!) { products(first: 5, sort: NEWEST,
+    filter: { categoryId: $category }) { edges { node { id title
+    seller { businessName city } category { name }
+    priceRange { minVariantPrice { amount } } } } } }";
+
+async fn category_page(app: &TestApp, category: &str) -> (Vec<String>, f64) {
+    let before = metric(app, "dermaga_db_statements_total").await;
+    let body = app
+        .graphql(CATEGORY_PAGE, json!({ "category": category }), None)
+        .await;
+    let after = metric(app, "dermaga_db_statements_total").await;
+    let titles = body["data"]["products"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|edge| edge["node"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    (titles, after - before)
+}
+
+/// A category page reads the category's family (itself and its children) in one statement,
+/// then filters by those ids, newest first: a leaf, a parent and an unknown category alike.
+#[tokio::test]
+async fn a_category_page_reads_its_family_in_one_statement_and_pages_newest_first() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant("statements-category").await;
+    for (index, category) in ["keripik-camilan", "kopi-teh", "batik", "keripik-camilan"]
+        .iter()
+        .enumerate()
+    {
+        let title = format!("Produk {index}");
+        create(
+            &app,
+            &tenant,
+            &tenant.seller_id,
+            Spec {
+                title: &title,
+                category,
+                ..Spec::default()
+            },
+        )
+        .await;
+    }
+    let snacks = category_id(&app, "keripik-camilan").await;
+    let food = category_id(&app, "makanan-minuman").await;
+    let unknown = "gid://dermaga/Category/999999";
+
+    let mut leaf = (Vec::new(), f64::MAX);
+    let mut parent = (Vec::new(), f64::MAX);
+    let mut none = (Vec::new(), f64::MAX);
+    // The least of three: background jobs may add a statement to one measurement.
+    for _ in 0..3 {
+        let (titles, count) = category_page(&app, &snacks).await;
+        leaf = (titles, leaf.1.min(count));
+        let (titles, count) = category_page(&app, &food).await;
+        parent = (titles, parent.1.min(count));
+        let (titles, count) = category_page(&app, unknown).await;
+        none = (titles, none.1.min(count));
+    }
+    assert_eq!(leaf.0, ["Produk 3", "Produk 0"]);
+    assert_eq!(parent.0, ["Produk 3", "Produk 1", "Produk 0"]);
+    assert!(none.0.is_empty(), "{none:?}");
+    // The family, the page, its categories and its variants.
+    assert!(leaf.1 <= 4.0, "a category page ran {} statements", leaf.1);
+    assert!(
+        parent.1 <= 4.0,
+        "a parent's page ran {} statements",
+        parent.1
+    );
+    // The family (none) and the page (empty).
+    assert!(
+        none.1 <= 2.0,
+        "an unknown category's page ran {} statements",
+        none.1
+    );
+}

@@ -12,7 +12,6 @@ use sea_orm::{
 };
 
 use super::query::CatalogueFilter;
-use crate::service::categories::in_category;
 
 /// Products anyone may see, joined to their (active) seller.
 pub(super) fn public_products() -> Select<products::Entity> {
@@ -37,12 +36,15 @@ fn same_text(column: sellers::Column, value: &str) -> SimpleExpr {
     Func::lower(Expr::col((sellers::Entity, column))).eq(value.trim().to_lowercase())
 }
 
+/// `category_family`: the ids of `filter.category_id` and its children
+/// (`categories::family`), read beforehand.
 pub(super) fn apply_filter(
     mut select: Select<products::Entity>,
     filter: &CatalogueFilter,
+    category_family: Option<&[i64]>,
 ) -> Select<products::Entity> {
-    if let Some(category_id) = filter.category_id {
-        select = select.filter(in_category(category_id));
+    if let Some(family) = category_family {
+        select = select.filter(products::Column::CategoryId.is_in(family.iter().copied()));
     }
     if let Some(province) = &filter.province {
         select = select.filter(same_text(sellers::Column::Province, province));

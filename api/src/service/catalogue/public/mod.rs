@@ -23,9 +23,11 @@ use self::{
 use crate::{
     error::{AppError, AppResult},
     search,
+    service::categories,
 };
 
-/// One page of the public catalogue, plus its total count when asked: one or two statements.
+/// One page of the public catalogue, plus its total count when asked: one or two statements,
+/// and one before them for the category's family when filtered by a category.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &DatabaseConnection,
@@ -54,8 +56,9 @@ pub async fn list(
 /// sqlx prepares every statement. After five runs PostgreSQL either keeps planning each run
 /// for its values or switches to one generic plan, by comparing their estimated costs. For
 /// text search and selective filters the generic plan was measured 8x slower than one made
-/// for the values (docs/performance.md), so those get custom plans; an unfiltered page keeps
-/// the default, which settles on the generic plan and saves planning each time. A RELEVANCE
+/// for the values (docs/performance.md), so those get custom plans; an unfiltered or
+/// category-only page keeps the default, which settles on the generic plan and saves planning
+/// each time, and runs without a transaction: no BEGIN, SET or COMMIT round trips. A RELEVANCE
 /// page walks its window in id order whatever the values (`ranked_rows`), so a generic plan
 /// serves it, but the default kept planning it at about 1 ms a run: it is forced generic.
 fn plan_mode(filter: &CatalogueFilter, page: &CataloguePageRequest) -> Option<&'static str> {
@@ -78,7 +81,11 @@ async fn list_on(
         Some(term) => search::product_match(db, term).await?,
         None => None,
     };
-    let filtered = apply_filter(public_products(), &filter);
+    let family = match filter.category_id {
+        Some(category_id) => Some(categories::family(db, category_id).await?),
+        None => None,
+    };
+    let filtered = apply_filter(public_products(), &filter, family.as_deref());
     let matching = match &text {
         Some(text) => filtered.clone().filter(text.condition.clone()),
         None => filtered.clone(),

@@ -50,10 +50,15 @@ impl CatalogueFilter {
             .is_some_and(|term| !term.trim().is_empty())
     }
 
-    /// Whether the filter narrows the catalogue by a value whose selectivity varies.
+    /// Whether the filter narrows the catalogue by a value whose selectivity varies enough
+    /// that one cached plan cannot serve every value.
+    ///
+    /// Not the category: a category page reads `products_category_status_id_idx` newest first
+    /// and stops after its page, or for a top-level category walks the newest products, in
+    /// the generic plan as in custom ones (EXPLAIN of the statement PREPAREd and run with
+    /// `plan_cache_mode = force_generic_plan`, docs/performance.md).
     pub(super) fn is_selective(&self) -> bool {
         self.search.is_some()
-            || self.category_id.is_some()
             || self.province.is_some()
             || self.city.is_some()
             || self.seller_id.is_some()
