@@ -41,8 +41,6 @@ impl Expiry<String, Entry> for PerEntryTtl {
 }
 
 const MAX_ENTRIES: u64 = 100_000;
-/// The expiry of values set without one (ten years).
-const FOREVER: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 
 impl MemoryCache {
     pub fn new() -> Self {
@@ -73,16 +71,6 @@ impl MemoryCache {
             value: value.into(),
             ttl: Some(ttl),
             expires_at: Instant::now() + ttl,
-        };
-        self.entries.insert(key.to_owned(), entry).await;
-    }
-
-    /// Sets `key` with no expiry.
-    pub async fn set_persistent(&self, key: &str, value: &str) {
-        let entry = Entry {
-            value: value.into(),
-            ttl: None,
-            expires_at: Instant::now() + FOREVER,
         };
         self.entries.insert(key.to_owned(), entry).await;
     }

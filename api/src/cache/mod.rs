@@ -93,18 +93,6 @@ impl Cache {
         }
     }
 
-    /// Sets `key` with no expiry.
-    pub async fn set_persistent(&self, key: &str, value: &str) -> AppResult<()> {
-        let key = self.key(key);
-        match &self.backend {
-            Backend::Redis(redis) => redis.set_persistent(&key, value).await,
-            Backend::Memory(memory) => {
-                memory.set_persistent(&key, value).await;
-                Ok(())
-            }
-        }
-    }
-
     pub async fn delete(&self, key: &str) -> AppResult<()> {
         let key = self.key(key);
         match &self.backend {

@@ -5,7 +5,7 @@ use std::{
 };
 
 use redis::{
-    AsyncCommands, Client, RedisResult, Script, aio::ConnectionManager,
+    AsyncCommands, Client, RedisResult, Script, ScriptInvocation, aio::ConnectionManager,
     aio::ConnectionManagerConfig,
 };
 
@@ -110,6 +110,17 @@ return seq",
     ))
 });
 
+/// A call of one of the log's scripts, with the log's keys and a fresh epoch (`ENSURE_EPOCH`'s
+/// `ARGV[1]`) in place; the caller adds the script's other arguments.
+fn log_call<'a>(script: &'a Script, keys: &LogKeys) -> ScriptInvocation<'a> {
+    let mut call = script.prepare_invoke();
+    call.key(&keys.state)
+        .key(&keys.log)
+        .key(&keys.ticks)
+        .arg(fresh_epoch());
+    call
+}
+
 impl RedisCache {
     /// Connects, failing fast when Redis is unreachable. `budget` bounds every later call.
     pub async fn connect(url: &str, budget: Duration) -> redis::RedisResult<Self> {
@@ -154,18 +165,10 @@ impl RedisCache {
         epoch: &str,
         since: u64,
     ) -> AppResult<Changes> {
+        let mut call = log_call(&READ_LOG, keys);
+        call.arg(epoch).arg(since).arg(MAX_CHANGES_PER_READ);
         let (epoch, seq, fresh_start, flat): (String, u64, u8, Vec<String>) = self
-            .guarded(
-                READ_LOG
-                    .key(&keys.state)
-                    .key(&keys.log)
-                    .key(&keys.ticks)
-                    .arg(fresh_epoch())
-                    .arg(epoch)
-                    .arg(since)
-                    .arg(MAX_CHANGES_PER_READ)
-                    .invoke_async(&mut self.connection.clone()),
-            )
+            .guarded(call.invoke_async(&mut self.connection.clone()))
             .await?;
         let changed = flat
             .chunks_exact(2)
@@ -185,57 +188,30 @@ impl RedisCache {
         ticks: Option<Ticks>,
     ) -> AppResult<()> {
         let (low, high) = ticks.unwrap_or((0, 0));
+        let mut call = log_call(&PUBLISH, keys);
+        call.arg(low).arg(high).arg(MAX_LOGGED_TAGS).arg(tags);
         let _: u64 = self
-            .guarded(
-                PUBLISH
-                    .key(&keys.state)
-                    .key(&keys.log)
-                    .key(&keys.ticks)
-                    .arg(fresh_epoch())
-                    .arg(low)
-                    .arg(high)
-                    .arg(MAX_LOGGED_TAGS)
-                    .arg(tags)
-                    .invoke_async(&mut self.connection.clone()),
-            )
+            .guarded(call.invoke_async(&mut self.connection.clone()))
             .await?;
         Ok(())
     }
 
     pub(super) async fn watermark(&self, keys: &LogKeys, db_tick: i64) -> AppResult<Option<i64>> {
+        let mut call = log_call(&WATERMARK, keys);
+        call.arg(db_tick);
         let watermark: i64 = self
-            .guarded(
-                WATERMARK
-                    .key(&keys.state)
-                    .key(&keys.log)
-                    .key(&keys.ticks)
-                    .arg(fresh_epoch())
-                    .arg(db_tick)
-                    .invoke_async(&mut self.connection.clone()),
-            )
+            .guarded(call.invoke_async(&mut self.connection.clone()))
             .await?;
         Ok(Some(watermark))
     }
 
     pub(super) async fn repair(&self, keys: &LogKeys, db_tick: i64) -> AppResult<()> {
+        let mut call = log_call(&REPAIR, keys);
+        call.arg(db_tick);
         let _: u64 = self
-            .guarded(
-                REPAIR
-                    .key(&keys.state)
-                    .key(&keys.log)
-                    .key(&keys.ticks)
-                    .arg(fresh_epoch())
-                    .arg(db_tick)
-                    .invoke_async(&mut self.connection.clone()),
-            )
+            .guarded(call.invoke_async(&mut self.connection.clone()))
             .await?;
         Ok(())
-    }
-
-    /// Sets `key` with no expiry.
-    pub async fn set_persistent(&self, key: &str, value: &str) -> AppResult<()> {
-        self.guarded(self.connection.clone().set::<_, _, ()>(key, value))
-            .await
     }
 
     pub async fn get(&self, key: &str) -> AppResult<Option<String>> {
