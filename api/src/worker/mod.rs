@@ -43,19 +43,25 @@ pub struct Worker {
     channel_limits: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
 }
 
+/// The worker's HTTP client: bounded by `WORKER_DELIVERY_TIMEOUT_SECONDS`, following no
+/// redirect (a partner's redirect could point anywhere, including inside our network), and,
+/// with `public_only`, connecting to public addresses only.
+fn http_client(settings: &WorkerSettings, public_only: bool) -> reqwest::Result<reqwest::Client> {
+    let mut client = reqwest::Client::builder();
+    if public_only {
+        client = client.dns_resolver(Arc::new(dns::PublicOnly));
+    }
+    client
+        .timeout(settings.delivery_timeout)
+        .connect_timeout(settings.delivery_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("dermaga/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
 impl Worker {
     pub fn new(db: DatabaseConnection, settings: WorkerSettings) -> anyhow::Result<Self> {
-        let mut client = reqwest::Client::builder();
-        if !settings.allow_private_addresses {
-            client = client.dns_resolver(Arc::new(dns::PublicOnly));
-        }
-        let client = client
-            .timeout(settings.delivery_timeout)
-            .connect_timeout(settings.delivery_timeout)
-            // A partner's redirect could point anywhere, including inside our network.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("dermaga/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = http_client(&settings, !settings.allow_private_addresses)?;
         Ok(Self {
             db,
             settings: Arc::new(settings),

@@ -29,12 +29,7 @@ pub struct Purger {
 
 impl Purger {
     pub fn new(endpoint: CdnPurge, settings: WorkerSettings) -> anyhow::Result<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(settings.delivery_timeout)
-            .connect_timeout(settings.delivery_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("dermaga/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = super::http_client(&settings, false)?;
         Ok(Self {
             client,
             endpoint,
