@@ -220,11 +220,11 @@ impl Cache {
     }
 
     /// The highest tick of the catalogue clock up to which every write published its tags
-    /// (set to `db_tick` when the log has none yet); `None` before the log exists.
-    pub async fn watermark(&self, db_tick: i64) -> AppResult<Option<i64>> {
+    /// (set to `db_tick` when the log has none yet).
+    pub async fn watermark(&self, db_tick: i64) -> AppResult<i64> {
         match &self.backend {
             Backend::Redis(redis) => redis.watermark(&self.log_keys(), db_tick).await,
-            Backend::Memory(memory) => Ok(Some(memory.log().watermark(db_tick))),
+            Backend::Memory(memory) => Ok(memory.log().watermark(db_tick)),
         }
     }
 

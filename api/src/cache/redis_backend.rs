@@ -196,13 +196,13 @@ impl RedisCache {
         Ok(())
     }
 
-    pub(super) async fn watermark(&self, keys: &LogKeys, db_tick: i64) -> AppResult<Option<i64>> {
+    pub(super) async fn watermark(&self, keys: &LogKeys, db_tick: i64) -> AppResult<i64> {
         let mut call = log_call(&WATERMARK, keys);
         call.arg(db_tick);
         let watermark: i64 = self
             .guarded(call.invoke_async(&mut self.connection.clone()))
             .await?;
-        Ok(Some(watermark))
+        Ok(watermark)
     }
 
     pub(super) async fn repair(&self, keys: &LogKeys, db_tick: i64) -> AppResult<()> {

@@ -10,7 +10,7 @@ use crate::{
     error::{AppError, REQUEST_ID},
     graphql::{
         ClientInfo, DermagaSchema, attach_loaders, limits,
-        response_cache::{LookedUp, Lookup, ResponseStore, SURROGATE_KEY, surrogate_keys},
+        response_cache::{LookedUp, Lookup, ResponseStore, SURROGATE_KEY},
     },
     service::auth::sessions,
     state::AppContext,
@@ -142,7 +142,7 @@ async fn serve_cached(
     app.metrics.record_cache_hit();
     let body = hit.body(app.settings.graphql.limits.max_complexity, budget);
     let mut response = negotiation::cached_response(media, body, &hit.cache_control);
-    if let Ok(keys) = header::HeaderValue::from_str(&surrogate_keys(&hit.tags)) {
+    if let Ok(keys) = header::HeaderValue::from_str(&hit.surrogate_key) {
         response
             .headers_mut()
             .insert(header::HeaderName::from_static(SURROGATE_KEY), keys);
@@ -232,13 +232,14 @@ fn apply_cache_policy(
     executed_ok: bool,
 ) {
     let is_get = http.method() == actix_web::http::Method::GET;
+    let with_token = bearer_token(http).is_some();
     let public = is_get
         && executed_ok
+        && !with_token
         && response.status() == StatusCode::OK
-        && bearer_token(http).is_none()
         && response.headers().contains_key("x-cache");
     let headers = response.headers_mut();
-    let policy = if bearer_token(http).is_some() {
+    let policy = if with_token {
         "private, no-store".to_owned()
     } else if public {
         let settings = &app.settings.response_cache;

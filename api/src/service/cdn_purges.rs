@@ -120,18 +120,3 @@ pub async fn failed(
     .await?;
     Ok(())
 }
-
-/// How many purges wait to be sent.
-pub async fn pending(db: &impl ConnectionTrait) -> AppResult<i64> {
-    let row = db
-        .query_one_raw(statement(
-            db.get_database_backend(),
-            "SELECT COUNT(*) AS pending FROM cdn_purges",
-            vec![],
-        ))
-        .await?;
-    Ok(match row {
-        Some(row) => row.try_get("", "pending")?,
-        None => 0,
-    })
-}

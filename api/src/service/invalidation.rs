@@ -38,10 +38,6 @@ impl Changed {
     pub fn is_empty(&self) -> bool {
         self.tags.is_empty() && self.ticks.is_none()
     }
-
-    pub fn tags(&self) -> impl Iterator<Item = &str> {
-        self.tags.iter().map(String::as_str)
-    }
 }
 
 /// Runs `work`, collecting what it changes in the public catalogue for `cache`.

@@ -331,7 +331,7 @@ pub const SURROGATE_KEY: &str = "surrogate-key";
 
 /// A response's `Surrogate-Key`: its tags, or `catalogue` when it shows nothing tagged (a
 /// purge of everything still reaches it).
-pub fn surrogate_keys(tags: &[String]) -> String {
+fn surrogate_keys(tags: &[String]) -> String {
     if tags.is_empty() {
         "catalogue".to_owned()
     } else {

@@ -34,6 +34,8 @@ pub struct CachedResponse {
     pub data: String,
     /// What the response shows (`crate::cache::tags`): it holds until one of them changes.
     pub tags: Vec<String>,
+    /// The tags as a `Surrogate-Key` header value, built once.
+    pub surrogate_key: String,
     /// The whole body when no rate budget is reported, built on first use: the complexity
     /// limit it reports is fixed for the life of the process.
     body_without_budget: OnceLock<Bytes>,
@@ -68,6 +70,7 @@ impl CachedResponse {
             etag,
             cache_control,
             data,
+            surrogate_key: super::surrogate_keys(&tags),
             tags,
             body_without_budget: OnceLock::new(),
         }

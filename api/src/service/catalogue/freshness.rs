@@ -52,7 +52,7 @@ impl Watch {
             self.repair(cache, tick).await;
             return;
         }
-        let Ok(Some(watermark)) = cache.watermark(tick).await else {
+        let Ok(watermark) = cache.watermark(tick).await else {
             // Lookups fail the same way and miss meanwhile. Writes committed so far may have
             // lost their tags: the first check that reaches the cache again finds out.
             self.behind_at = Some(tick);
