@@ -207,6 +207,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
         settings: Arc::new(settings),
         metrics,
         imports: ImportWake::default(),
+        categories: Arc::default(),
     })
 }
 

@@ -5,7 +5,11 @@ use std::sync::Arc;
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::JwtKeys, cache::Cache, config::Settings, metrics::Metrics, service::auth::SessionIssuer,
+    auth::JwtKeys,
+    cache::Cache,
+    config::Settings,
+    metrics::Metrics,
+    service::{auth::SessionIssuer, categories::CategoryDirectory},
     worker::ImportWake,
 };
 
@@ -19,6 +23,8 @@ pub struct AppContext {
     pub metrics: Arc<Metrics>,
     /// Wakes this server's import runner when an upload queues a job.
     pub imports: ImportWake,
+    /// The category tree in memory, for the catalogue's reads.
+    pub categories: Arc<CategoryDirectory>,
 }
 
 impl AppContext {

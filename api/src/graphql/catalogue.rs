@@ -11,7 +11,7 @@ use super::{
     app,
     catalogue_types::{CatalogueProduct, SellerProfile},
     gql,
-    loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
+    loaders::{CachedLoader, ImagesLoader, VariantsLoader},
     relay::{ConnectionTotals, connection, parse_id},
     response_cache::tag_response,
 };
@@ -21,8 +21,8 @@ use crate::{
     service::{
         PageRequest,
         catalogue::public::{
-            self as service, CatalogueAfter, CatalogueFilter, CataloguePageRequest, CatalogueSort,
-            PublicProduct,
+            self as service, CatalogueAfter, CatalogueFields, CatalogueFilter,
+            CataloguePageRequest, CatalogueSort, PublicProduct,
         },
     },
 };
@@ -172,13 +172,23 @@ fn page_request(
         sort,
         with_total: true,
         search_window,
+        fields: CatalogueFields::default(),
     })
 }
 
-/// Primes the request's loaders for a page of products: the sellers from the page's own rows,
-/// and, when the query asks for them, the categories, variants and images in one statement
-/// each. A page then runs the same statements whatever its size, and its items never fetch
-/// one by one.
+/// What the query shows of each product beyond what every read brings: the page's statement
+/// reads exactly that.
+pub(super) fn fields_of(node: &Lookahead<'_>) -> CatalogueFields {
+    CatalogueFields {
+        description: node.field("description").exists(),
+        price_range: node.field("priceRange").exists(),
+        in_stock: node.field("inStock").exists(),
+    }
+}
+
+/// Tags the response with a page's products and sellers, and primes the request's loaders
+/// with the variants and images the query asks for, in one statement each. A page then runs
+/// the same statements whatever its size, and its items never fetch one by one.
 pub(super) async fn prime_loaders(
     ctx: &Context<'_>,
     node: Lookahead<'_>,
@@ -189,42 +199,31 @@ pub(super) async fn prime_loaders(
         ctx,
         products
             .iter()
-            .flat_map(|row| [tags::product(row.product.id), tags::seller(row.seller.id)]),
+            .flat_map(|row| [tags::product(row.id), tags::seller(row.seller.id)]),
     );
     if node.field("category").exists() {
         tag_response(ctx, [tags::CATEGORIES.to_owned()]);
     }
-    ctx.data::<CachedLoader<SellerLoader>>()?
-        .feed_many(
-            products
-                .iter()
-                .map(|row| (row.seller.id, row.seller.clone())),
-        )
-        .await;
     if products.is_empty() {
         return Ok(());
     }
-    let product_ids: Vec<i64> = products.iter().map(|row| row.product.id).collect();
-    if node.field("category").exists() {
-        let mut category_ids: Vec<i64> =
-            products.iter().map(|row| row.product.category_id).collect();
-        category_ids.sort_unstable();
-        category_ids.dedup();
-        ctx.data::<CachedLoader<CategoryLoader>>()?
-            .load_many(category_ids)
-            .await?;
-    }
-    if ["variants", "priceRange", "inStock"]
-        .iter()
-        .any(|field| node.field(field).exists())
-    {
+    let product_ids = || products.iter().map(|row| row.id);
+    // The price range and stock come with the page; only a fallback reads the variants.
+    let needs_variants = node.field("variants").exists()
+        || products
+            .iter()
+            .any(|row| row.price_range.is_none() && node.field("priceRange").exists())
+        || products
+            .iter()
+            .any(|row| row.in_stock.is_none() && node.field("inStock").exists());
+    if needs_variants {
         ctx.data::<CachedLoader<VariantsLoader>>()?
-            .load_many(product_ids.iter().copied())
+            .load_many(product_ids())
             .await?;
     }
     if node.field("images").exists() {
         ctx.data::<CachedLoader<ImagesLoader>>()?
-            .load_many(product_ids)
+            .load_many(product_ids())
             .await?;
     }
     Ok(())
@@ -253,15 +252,13 @@ impl CatalogueQuery {
         };
         let search_window = app(ctx)?.settings.graphql.search_window;
         let mut page = gql(page_request(first, after, sort, search_window))?;
+        let node = ctx.look_ahead().field("edges").field("node");
         page.with_total = ctx.look_ahead().field("totalCount").exists();
+        page.fields = fields_of(&node);
         tag_response(ctx, list_tags(&filter, sort));
-        let page = gql(service::list(&app(ctx)?.db, filter, page).await)?;
-        prime_loaders(
-            ctx,
-            ctx.look_ahead().field("edges").field("node"),
-            &page.items,
-        )
-        .await?;
+        let app = app(ctx)?;
+        let page = gql(service::list(&app.db, &app.categories, filter, page).await)?;
+        prime_loaders(ctx, node, &page.items).await?;
         let sort = page.sort;
         Ok(connection(
             service_page(page),
@@ -269,10 +266,10 @@ impl CatalogueQuery {
                 sort,
                 after: CatalogueAfter {
                     key: row.sort_key,
-                    id: row.product.id,
+                    id: row.id,
                 },
             },
-            |row| CatalogueProduct::from(row.product),
+            CatalogueProduct::from,
         ))
     }
 
@@ -316,9 +313,10 @@ fn list_tags(filter: &CatalogueFilter, sort: CatalogueSort) -> Vec<String> {
 
 /// Loads a public product and primes its seller; used by `product` and `node`.
 pub async fn public_product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<CatalogueProduct> {
-    let row = gql(service::find(&app(ctx)?.db, id).await)?;
+    let fields = fields_of(&ctx.look_ahead());
+    let row = gql(service::find(&app(ctx)?.db, id, fields).await)?;
     prime_loaders(ctx, ctx.look_ahead(), std::slice::from_ref(&row)).await?;
-    Ok(row.product.into())
+    Ok(row.into())
 }
 
 fn service_page(page: service::CataloguePage) -> crate::service::Page<PublicProduct> {

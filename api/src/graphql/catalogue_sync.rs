@@ -8,7 +8,11 @@ use async_graphql::{Context, ID, Object, SimpleObject};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::{
-    app, catalogue::prime_loaders, catalogue_types::CatalogueProduct, gql, relay::to_id,
+    app,
+    catalogue::{fields_of, prime_loaders},
+    catalogue_types::CatalogueProduct,
+    gql,
+    relay::to_id,
     response_cache::tag_response,
 };
 use crate::{
@@ -101,17 +105,11 @@ impl CatalogueSyncQuery {
             .iter()
             .map(|position| position.product_id)
             .collect();
-        let public = gql(public_catalogue::find_many(db, &ids).await)?;
-        prime_loaders(
-            ctx,
-            ctx.look_ahead().field("changes").field("product"),
-            &public,
-        )
-        .await?;
-        let mut public: HashMap<i64, CatalogueProduct> = public
-            .into_iter()
-            .map(|row| (row.product.id, row.product.into()))
-            .collect();
+        let product = ctx.look_ahead().field("changes").field("product");
+        let public = gql(public_catalogue::find_many(db, &ids, fields_of(&product)).await)?;
+        prime_loaders(ctx, product, &public).await?;
+        let mut public: HashMap<i64, CatalogueProduct> =
+            public.into_iter().map(|row| (row.id, row.into())).collect();
         let sync_token = positions.last().copied().or(after).map_or_else(
             || {
                 encode_token(LogPosition {

@@ -3,18 +3,20 @@
 
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{products, sellers};
 
 use super::{
-    categories::Category,
+    categories::{Category, category_by_id},
     enums::SellerSector,
-    loaders::{CachedLoader, CategoryLoader, ImagesLoader, SellerLoader, VariantsLoader},
+    loaders::{CachedLoader, ImagesLoader, VariantsLoader},
     money::Money,
     product_variants::ProductVariant,
     products::{ProductImage, ProductPriceRange},
     relay::to_id,
 };
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    service::catalogue::public::{PriceRange, PublicProduct, PublicSeller},
+};
 
 /// A seller as the public sees it: never its phone, NIB, owner or address.
 #[derive(SimpleObject, Clone)]
@@ -38,48 +40,56 @@ impl SellerProfile {
     }
 }
 
-impl From<sellers::Model> for SellerProfile {
-    fn from(model: sellers::Model) -> Self {
+impl From<PublicSeller> for SellerProfile {
+    fn from(seller: PublicSeller) -> Self {
         Self {
-            db_id: model.id,
-            business_name: model.business_name,
-            sector: model.sector.into(),
-            province: model.province,
-            city: model.city,
-            halal_certified: model.halal_cert_no.is_some(),
+            db_id: seller.id,
+            business_name: seller.business_name,
+            sector: seller.sector.into(),
+            province: seller.province,
+            city: seller.city,
+            halal_certified: seller.halal_certified,
         }
     }
 }
 
 /// A product as the public catalogue shows it: ACTIVE, of an ACTIVE seller.
+// Its seller, and its price range and stock when asked, come with it from the page's statement.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct CatalogueProduct {
     #[graphql(skip)]
     pub db_id: i64,
     #[graphql(skip)]
-    seller_id: i64,
-    #[graphql(skip)]
     category_id: i64,
     pub title: String,
-    pub description: String,
+    #[graphql(skip)]
+    loaded_description: Option<String>,
     pub halal_certified: bool,
     /// When the product first became ACTIVE.
     pub published_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+    #[graphql(skip)]
+    loaded_seller: SellerProfile,
+    #[graphql(skip)]
+    loaded_price_range: Option<PriceRange>,
+    #[graphql(skip)]
+    loaded_in_stock: Option<bool>,
 }
 
-impl From<products::Model> for CatalogueProduct {
-    fn from(model: products::Model) -> Self {
+impl From<PublicProduct> for CatalogueProduct {
+    fn from(row: PublicProduct) -> Self {
         Self {
-            db_id: model.id,
-            seller_id: model.seller_id,
-            category_id: model.category_id,
-            title: model.title,
-            description: model.description,
-            halal_certified: model.halal_certified,
-            published_at: model.published_at,
-            updated_at: model.updated_at,
+            db_id: row.id,
+            category_id: row.category_id,
+            title: row.title,
+            loaded_description: row.description,
+            halal_certified: row.halal_certified,
+            published_at: row.published_at,
+            updated_at: row.updated_at,
+            loaded_seller: row.seller.into(),
+            loaded_price_range: row.price_range,
+            loaded_in_stock: row.in_stock,
         }
     }
 }
@@ -101,16 +111,23 @@ impl CatalogueProduct {
         to_id("Product", self.db_id)
     }
 
-    async fn seller(&self, ctx: &Context<'_>) -> async_graphql::Result<SellerProfile> {
-        let loader = ctx.data::<CachedLoader<SellerLoader>>()?;
-        let seller = loader.load_one(self.seller_id).await?;
-        Ok(seller.ok_or(AppError::NotFound("seller"))?.into())
+    async fn description(&self) -> async_graphql::Result<&str> {
+        // The resolver that read the product asked for the description whenever the query
+        // selects it (`catalogue::fields_of`).
+        Ok(self
+            .loaded_description
+            .as_deref()
+            .ok_or(AppError::Internal(anyhow::anyhow!(
+                "the product's description was not read"
+            )))?)
+    }
+
+    async fn seller(&self) -> &SellerProfile {
+        &self.loaded_seller
     }
 
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
-        let loader = ctx.data::<CachedLoader<CategoryLoader>>()?;
-        let category = loader.load_one(self.category_id).await?;
-        Ok(category.ok_or(AppError::NotFound("category"))?.into())
+        category_by_id(ctx, self.category_id).await
     }
 
     /// In display order; never empty.
@@ -131,17 +148,29 @@ impl CatalogueProduct {
     }
 
     async fn price_range(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductPriceRange> {
-        let variants = self.variant_models(ctx).await?;
-        let prices = variants.iter().map(|variant| variant.price);
-        // A product always has a variant; 0 only stands in for the impossible empty case.
+        let range = match self.loaded_price_range {
+            Some(range) => range,
+            None => {
+                let variants = self.variant_models(ctx).await?;
+                let prices = variants.iter().map(|variant| variant.price);
+                // A product always has a variant; 0 only stands in for the impossible case.
+                PriceRange {
+                    min: prices.clone().min().unwrap_or_default(),
+                    max: prices.max().unwrap_or_default(),
+                }
+            }
+        };
         Ok(ProductPriceRange {
-            min_variant_price: Money::rupiah(prices.clone().min().unwrap_or_default()),
-            max_variant_price: Money::rupiah(prices.max().unwrap_or_default()),
+            min_variant_price: Money::rupiah(range.min),
+            max_variant_price: Money::rupiah(range.max),
         })
     }
 
     /// Some variant has stock.
     async fn in_stock(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        if let Some(in_stock) = self.loaded_in_stock {
+            return Ok(in_stock);
+        }
         Ok(self
             .variant_models(ctx)
             .await?

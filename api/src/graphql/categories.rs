@@ -5,7 +5,7 @@ use entity::categories;
 
 use super::{
     app, gql,
-    loaders::{CategoryChildrenLoader, CategoryLoader, load_one},
+    loaders::{CategoryChildrenLoader, load_one},
     relay::to_id,
     response_cache::tag_response,
 };
@@ -36,10 +36,7 @@ impl Category {
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Category>> {
         match self.parent_id {
             None => Ok(None),
-            Some(id) => {
-                let parent = load_one::<CategoryLoader>(ctx, id).await?;
-                Ok(Some(parent.ok_or(AppError::NotFound("category"))?.into()))
-            }
+            Some(id) => Ok(Some(category_by_id(ctx, id).await?)),
         }
     }
 
@@ -51,6 +48,13 @@ impl Category {
         let children = load_one::<CategoryChildrenLoader>(ctx, self.db_id).await?;
         Ok(children.into_iter().flatten().map(Category::from).collect())
     }
+}
+
+/// A category from the tree in memory (`CategoryDirectory`): no statement per product.
+pub(super) async fn category_by_id(ctx: &Context<'_>, id: i64) -> async_graphql::Result<Category> {
+    let app = app(ctx)?;
+    let category = gql(app.categories.get(&app.db, id).await)?;
+    Ok(category.ok_or(AppError::NotFound("category"))?.into())
 }
 
 impl From<categories::Model> for Category {

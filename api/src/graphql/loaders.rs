@@ -109,18 +109,6 @@ pub trait RequestLoader: Loader<i64, Error = async_graphql::Error> {
 }
 
 batch_loader!(
-    /// Sellers by id.
-    SellerLoader,
-    sellers::Model,
-    batches::sellers
-);
-batch_loader!(
-    /// Categories by id.
-    CategoryLoader,
-    categories::Model,
-    batches::categories
-);
-batch_loader!(
     /// Variants by product id, in display order.
     VariantsLoader,
     Vec<product_variants::Model>,
@@ -204,8 +192,6 @@ pub fn attach(
     }
     request
         .data(loader(OnboardingStepsLoader { db: app.db.clone() }))
-        .data(cached::<SellerLoader>(app, caller))
-        .data(cached::<CategoryLoader>(app, caller))
         .data(cached::<VariantsLoader>(app, caller))
         .data(cached::<ImagesLoader>(app, caller))
         .data(cached::<ChannelLoader>(app, caller))

@@ -7,10 +7,10 @@ use entity::product_images;
 
 use super::{
     app,
-    categories::Category,
+    categories::{Category, category_by_id},
     gql,
     guard::{ANY_USER, RoleGuard},
-    loaders::{CategoryLoader, ListingsByProductLoader, ScopedSellerLoader, load_one},
+    loaders::{ListingsByProductLoader, ScopedSellerLoader, load_one},
     money::Money,
     product_variants::ProductVariant,
     relay::{IdConnection, IdCursor, connection, page_request, parse_id, to_id},
@@ -120,8 +120,7 @@ impl Product {
     }
 
     async fn category(&self, ctx: &Context<'_>) -> async_graphql::Result<Category> {
-        let category = load_one::<CategoryLoader>(ctx, self.category_id).await?;
-        Ok(category.ok_or(AppError::NotFound("category"))?.into())
+        category_by_id(ctx, self.category_id).await
     }
 
     async fn price_range(&self) -> ProductPriceRange {

@@ -5,33 +5,27 @@
 
 use actix_web::{
     HttpRequest, HttpResponse,
-    body::MessageBody,
     http::{
         StatusCode,
         header::{self, HeaderValue},
     },
 };
 
-use crate::graphql::response_cache::response_tag;
-
-/// Adds an ETag to a successful GraphQL response, or answers 304 when the client has it.
+/// Answers 304 when the client already has the tagged response (`negotiation::serialize`
+/// tags a GET's executed response as it writes it).
 pub fn conditional(http: &HttpRequest, response: HttpResponse) -> HttpResponse {
-    if response.status() != StatusCode::OK || response.headers().contains_key(header::ETAG) {
+    if response.status() != StatusCode::OK {
         return response;
     }
-    let (response, body) = response.into_parts();
-    let Ok(bytes) = body.try_into_bytes() else {
-        // Only streamed bodies fail here, and GraphQL responses are never streamed.
-        return response.set_body(actix_web::body::BoxBody::new(()));
+    let Some(tag) = response
+        .headers()
+        .get(header::ETAG)
+        .and_then(|tag| tag.to_str().ok())
+        .map(str::to_owned)
+    else {
+        return response;
     };
-    let Some(tag) = response_tag(&bytes) else {
-        return response.set_body(actix_web::body::BoxBody::new(bytes));
-    };
-    with_tag(
-        http,
-        response.set_body(actix_web::body::BoxBody::new(bytes)),
-        &tag,
-    )
+    with_tag(http, response, &tag)
 }
 
 /// Adds `tag` to a successful response, or answers 304 when the client already has it.

@@ -204,7 +204,8 @@ async fn execute(
     let (mut http_response, executed_ok) = match response {
         Ok(response) => {
             let ok = response.is_ok();
-            (negotiation::graphql_response(media, response), ok)
+            let tagged = http.method() == actix_web::http::Method::GET;
+            (negotiation::graphql_response(media, response, tagged), ok)
         }
         // Hits (marked by `x-cache`), refusals and stored answers.
         Err(response) => (response, true),

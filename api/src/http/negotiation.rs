@@ -13,7 +13,9 @@ use actix_web::{
     },
 };
 use async_graphql::BatchResponse;
-use serde_json::{Value, json};
+use serde_json::json;
+
+use crate::graphql::response_cache::response_tag;
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 const JSON: &str = "application/json";
@@ -96,8 +98,22 @@ pub fn error_response(
     builder.content_type(media.content_type()).body(body)
 }
 
+/// An executed request's response as sent: its status, its body, and the ETag of its `data`
+/// and `errors` when it executed.
+pub struct SerializedResponse {
+    pub status: StatusCode,
+    pub body: String,
+    pub etag: Option<String>,
+}
+
 /// The status and body of an executed request's response (what an idempotent retry replays).
 pub fn status_and_body(media: MediaType, response: &BatchResponse) -> (StatusCode, String) {
+    let serialized = serialize(media, response);
+    (serialized.status, serialized.body)
+}
+
+/// Serialises a response once, in the order the query asked for its fields, and tags it.
+pub fn serialize(media: MediaType, response: &BatchResponse) -> SerializedResponse {
     let request_error = match response {
         BatchResponse::Single(single) => is_request_error(single),
         BatchResponse::Batch(_) => false,
@@ -115,17 +131,56 @@ pub fn status_and_body(media: MediaType, response: &BatchResponse) -> (StatusCod
     } else {
         StatusCode::OK
     };
-    let mut body = serde_json::to_value(response).unwrap_or(Value::Null);
-    if request_error && let Some(object) = body.as_object_mut() {
-        // A request that never executed has no `data` entry (GraphQL spec, "Response").
-        object.remove("data");
-    }
-    (status, body.to_string())
+    let (body, etag) = match response {
+        BatchResponse::Single(single) => single_body(single, request_error),
+        BatchResponse::Batch(_) => (to_json(response), None),
+    };
+    SerializedResponse { status, body, etag }
 }
 
-/// The HTTP response of an executed request: its status, cache headers and body.
-pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpResponse {
-    let (status, body) = status_and_body(media, &response);
+fn to_json(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// `{"data":…,"errors":…,"extensions":…}`, each part serialised once; a request that never
+/// executed has no `data` entry (GraphQL spec, "Response") and no tag.
+fn single_body(
+    response: &async_graphql::Response,
+    request_error: bool,
+) -> (String, Option<String>) {
+    let data = (!request_error).then(|| to_json(&response.data));
+    let errors = (!response.errors.is_empty()).then(|| to_json(&response.errors));
+    let mut parts = Vec::with_capacity(3);
+    if let Some(data) = &data {
+        parts.push(("data", data.as_str()));
+    }
+    if let Some(errors) = &errors {
+        parts.push(("errors", errors.as_str()));
+    }
+    let extensions = (!response.extensions.is_empty()).then(|| to_json(&response.extensions));
+    if let Some(extensions) = &extensions {
+        parts.push(("extensions", extensions.as_str()));
+    }
+    let mut body = String::with_capacity(parts.iter().map(|(_, part)| part.len() + 16).sum());
+    body.push('{');
+    for (index, (name, part)) in parts.into_iter().enumerate() {
+        if index > 0 {
+            body.push(',');
+        }
+        body.push('"');
+        body.push_str(name);
+        body.push_str("\":");
+        body.push_str(part);
+    }
+    body.push('}');
+    let etag = data.map(|data| response_tag(&data, errors.as_deref()));
+    (body, etag)
+}
+
+/// The HTTP response of an executed request: its status, cache headers, body, and for a GET
+/// (`tagged`) its ETag.
+pub fn graphql_response(media: MediaType, response: BatchResponse, tagged: bool) -> HttpResponse {
+    let SerializedResponse { status, body, etag } = serialize(media, &response);
     let mut builder = HttpResponse::build(status);
     if status == StatusCode::METHOD_NOT_ALLOWED {
         builder.insert_header((header::ALLOW, "GET, POST"));
@@ -134,6 +189,12 @@ pub fn graphql_response(media: MediaType, response: BatchResponse) -> HttpRespon
         && let Some(cache_control) = response.cache_control().value()
     {
         builder.insert_header((header::CACHE_CONTROL, cache_control));
+    }
+    if tagged
+        && status == StatusCode::OK
+        && let Some(etag) = etag.and_then(|etag| HeaderValue::from_str(&etag).ok())
+    {
+        builder.insert_header((header::ETAG, etag));
     }
     let headers: Vec<(HeaderName, HeaderValue)> = response
         .http_headers_iter()

@@ -1,6 +1,11 @@
-//! The category tree: a default set with Indonesian names, created on start when missing.
+//! The category tree: a default set with Indonesian names, created on start when missing, and
+//! a copy of it in memory for the catalogue's hot reads.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
 
 use chrono::Utc;
 use entity::{categories, products};
@@ -93,25 +98,6 @@ pub fn in_category(category_id: i64) -> SimpleExpr {
     products::Column::CategoryId.in_subquery(family)
 }
 
-/// The ids of the category and its children (one statement; empty when it does not exist).
-///
-/// The public catalogue filters by these values rather than by `in_category`'s sub-select,
-/// so that PostgreSQL can read one category's products newest first from
-/// `products_category_status_id_idx` and stop after a page, whatever plan it caches.
-pub async fn family(db: &impl ConnectionTrait, category_id: i64) -> AppResult<Vec<i64>> {
-    Ok(categories::Entity::find()
-        .select_only()
-        .column(categories::Column::Id)
-        .filter(
-            Condition::any()
-                .add(categories::Column::Id.eq(category_id))
-                .add(categories::Column::ParentId.eq(category_id)),
-        )
-        .into_tuple()
-        .all(db)
-        .await?)
-}
-
 /// Creates the default categories that are missing; existing ones are left as they are.
 /// Safe when several replicas start at once: inserts skip slugs that already exist.
 pub async fn ensure_default_tree(db: &impl ConnectionTrait) -> AppResult<()> {
@@ -197,4 +183,165 @@ pub async fn children_of(
         }
     }
     Ok(by_parent)
+}
+
+/// The category tree in memory, for the reads every catalogue page makes: a category filter's
+/// family and each product's category, without a statement each.
+///
+/// Categories are only ever added, by `ensure_default_tree` when a release with new defaults
+/// starts; nothing renames, moves or deletes one. So a copy is wrong only by missing a newer
+/// category, and it reloads when it meets an id it does not know (at most once per
+/// `MISS_RELOAD`, so unknown ids cannot make every request read the table) and when it is
+/// older than `REFRESH`, which bounds how long a replica that started earlier misses a new
+/// child in a parent's family. When a reload fails, the copy it has keeps serving.
+pub struct CategoryDirectory {
+    copy: RwLock<Option<Arc<TreeCopy>>>,
+    /// One reload at a time; the others wait for it and read its result.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+/// How old a copy may get before the next read reloads it.
+const REFRESH: Duration = Duration::from_secs(60);
+/// How soon after a reload an unknown id may cause another.
+const MISS_RELOAD: Duration = Duration::from_secs(1);
+
+struct TreeCopy {
+    by_id: HashMap<i64, categories::Model>,
+    children: HashMap<i64, Vec<i64>>,
+    loaded_at: Instant,
+}
+
+impl TreeCopy {
+    fn from_rows(rows: Vec<categories::Model>) -> Self {
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for row in &rows {
+            if let Some(parent) = row.parent_id {
+                children.entry(parent).or_default().push(row.id);
+            }
+        }
+        Self {
+            by_id: rows.into_iter().map(|row| (row.id, row)).collect(),
+            children,
+            loaded_at: Instant::now(),
+        }
+    }
+
+    fn family(&self, id: i64) -> Option<Vec<i64>> {
+        self.by_id.get(&id)?;
+        let mut family = vec![id];
+        let mut index = 0;
+        while let Some(parent) = family.get(index).copied() {
+            family.extend(self.children.get(&parent).into_iter().flatten().copied());
+            index += 1;
+        }
+        Some(family)
+    }
+}
+
+impl Default for CategoryDirectory {
+    fn default() -> Self {
+        Self {
+            copy: RwLock::new(None),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl CategoryDirectory {
+    /// The ids of the category and all its descendants; empty when it does not exist.
+    ///
+    /// The public catalogue filters by these values rather than by `in_category`'s
+    /// sub-select, so that PostgreSQL can read one category's products newest first from
+    /// `products_category_status_id_idx` and stop after a page, whatever plan it caches.
+    pub async fn family(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<Vec<i64>> {
+        let copy = self.copy_knowing(db, id).await?;
+        Ok(copy.family(id).unwrap_or_default())
+    }
+
+    /// One category by id, if it exists.
+    pub async fn get(
+        &self,
+        db: &impl ConnectionTrait,
+        id: i64,
+    ) -> AppResult<Option<categories::Model>> {
+        let copy = self.copy_knowing(db, id).await?;
+        Ok(copy.by_id.get(&id).cloned())
+    }
+
+    /// A copy that is fresh, and knows `id` if the database does.
+    async fn copy_knowing(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<Arc<TreeCopy>> {
+        let current = self.current();
+        let stale = |copy: &TreeCopy| {
+            let age = copy.loaded_at.elapsed();
+            age >= REFRESH || (!copy.by_id.contains_key(&id) && age >= MISS_RELOAD)
+        };
+        match current {
+            Some(copy) if !stale(&copy) => Ok(copy),
+            current => {
+                let _turn = self.reloading.lock().await;
+                // Another request may have reloaded while this one waited.
+                if let Some(copy) = self.current().filter(|copy| !stale(copy)) {
+                    return Ok(copy);
+                }
+                match all(db).await {
+                    Ok(rows) => {
+                        let copy = Arc::new(TreeCopy::from_rows(rows));
+                        *self
+                            .copy
+                            .write()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                            Some(Arc::clone(&copy));
+                        Ok(copy)
+                    }
+                    Err(error) => match current {
+                        Some(copy) => {
+                            tracing::warn!(%error, "cannot reload the categories; serving the copy in memory");
+                            Ok(copy)
+                        }
+                        None => Err(error),
+                    },
+                }
+            }
+        }
+    }
+
+    fn current(&self) -> Option<Arc<TreeCopy>> {
+        self.copy
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn category(id: i64, parent_id: Option<i64>) -> categories::Model {
+        categories::Model {
+            id,
+            parent_id,
+            slug: format!("c{id}"),
+            name: format!("C {id}"),
+            position: 0,
+            created_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_family_holds_the_category_and_every_descendant() {
+        let copy = TreeCopy::from_rows(vec![
+            category(1, None),
+            category(2, Some(1)),
+            category(3, Some(1)),
+            category(4, Some(3)),
+            category(5, None),
+        ]);
+        let mut family = copy.family(1).unwrap();
+        family.sort_unstable();
+        assert_eq!(family, [1, 2, 3, 4]);
+        assert_eq!(copy.family(3).unwrap(), [3, 4]);
+        assert_eq!(copy.family(5).unwrap(), [5]);
+        assert_eq!(copy.family(9), None);
+    }
 }

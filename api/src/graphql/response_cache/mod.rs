@@ -198,8 +198,8 @@ impl PerRequest {
         if let Some(snapshot) = snapshot
             && cacheable
             && let Ok(data) = serde_json::to_string(&response.data)
-            && let Some(etag) = response_tag(format!("{{\"data\":{data}}}").as_bytes())
         {
+            let etag = response_tag(&data, None);
             let cached = CachedResponse::new(
                 plan.complexity,
                 etag,
@@ -345,13 +345,22 @@ fn cache_header(value: &'static str) -> http::HeaderMap {
     headers
 }
 
-/// The weak ETag of a response body: `W/"<sha-256 of data and errors, 32 hex digits>"`.
-/// `extensions` is left out: it reports the caller's rate budget, which changes with every
-/// request while the answer does not.
-pub fn response_tag(body: &[u8]) -> Option<String> {
-    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
-    value.as_object_mut()?.remove("extensions");
-    let digest = sha2::Sha256::digest(value.to_string().as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    Some(format!("W/\"{hex}\""))
+/// The weak ETag of a response: `W/"<sha-256 of its serialised data and errors, 32 hex
+/// digits>"`. `extensions` is left out: it reports the caller's rate budget, which changes
+/// with every request while the answer does not.
+pub fn response_tag(data: &str, errors: Option<&str>) -> String {
+    let mut digest = sha2::Sha256::new();
+    digest.update(data.as_bytes());
+    if let Some(errors) = errors {
+        digest.update(b"\n");
+        digest.update(errors.as_bytes());
+    }
+    let digest = digest.finalize();
+    let mut tag = String::with_capacity(36);
+    tag.push_str("W/\"");
+    for byte in &digest[..16] {
+        tag.push_str(&format!("{byte:02x}"));
+    }
+    tag.push('"');
+    tag
 }

@@ -9,80 +9,78 @@ mod query;
 use entity::{enums::SellerStatus, products, sellers};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    QueryFilter, QuerySelect, TransactionTrait, sea_query::Expr,
 };
 
 pub use self::query::{
-    CatalogueAfter, CatalogueFilter, CataloguePage, CataloguePageRequest, CatalogueSort,
-    PublicProduct,
+    CatalogueAfter, CatalogueFields, CatalogueFilter, CataloguePage, CataloguePageRequest,
+    CatalogueSort, PriceRange, PublicProduct, PublicSeller,
 };
 use self::{
     filters::{apply_filter, public_products},
-    pages::{CUSTOM_PLANS, ranked_rows, sorted_rows},
+    pages::{CUSTOM_PLANS, public_columns, ranked_rows, read_rows, sorted_rows},
 };
 use crate::{
     error::{AppError, AppResult},
     search,
-    service::categories,
+    service::categories::CategoryDirectory,
 };
 
-/// One page of the public catalogue, plus its total count when asked: one or two statements,
-/// and one before them for the category's family when filtered by a category.
-#[tracing::instrument(skip(db))]
+/// One page of the public catalogue, plus its total count when asked: one or two statements
+/// (a category filter's family comes from the tree in memory).
+#[tracing::instrument(skip(db, categories))]
 pub async fn list(
     db: &DatabaseConnection,
+    categories: &CategoryDirectory,
     filter: CatalogueFilter,
     page: CataloguePageRequest,
 ) -> AppResult<CataloguePage> {
-    let plans = match db.get_database_backend() {
-        DbBackend::Postgres => plan_mode(&filter, &page),
-        _ => None,
+    let family = match filter.category_id {
+        Some(category_id) => Some(categories.family(db, category_id).await?),
+        None => None,
     };
-    let Some(plans) = plans else {
-        return list_on(db, filter, page).await;
-    };
+    // A ranked page without a total walks its window on the generic plan (`is_ranked`).
+    let walks_window = is_ranked(&filter, &page) && !page.with_total;
+    let custom_plans = db.get_database_backend() == DbBackend::Postgres
+        && filter.is_selective()
+        && !walks_window;
+    if !custom_plans {
+        return list_on(db, filter, family, page, false).await;
+    }
     // SET LOCAL ends with the transaction, so the pooled connection keeps its defaults.
     let transaction = db.begin().await?;
     transaction
-        .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {plans}"))
+        .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
         .await?;
-    let listed = list_on(&transaction, filter, page).await;
+    let listed = list_on(&transaction, filter, family, page, true).await;
     transaction.commit().await?;
     listed
 }
 
-/// How PostgreSQL should plan the page's statements, when its default would be wrong.
+/// Whether the page is ranked by a search term's tiers.
 ///
-/// sqlx prepares every statement. After five runs PostgreSQL either keeps planning each run
-/// for its values or switches to one generic plan, by comparing their estimated costs. For
-/// text search and selective filters the generic plan was measured 8x slower than one made
-/// for the values (docs/performance.md), so those get custom plans; an unfiltered or
-/// category-only page keeps the default, which settles on the generic plan and saves planning
-/// each time, and runs without a transaction: no BEGIN, SET or COMMIT round trips. A RELEVANCE
-/// page walks its window in id order whatever the values (`ranked_rows`), so a generic plan
-/// serves it, but the default kept planning it at about 1 ms a run: it is forced generic.
-fn plan_mode(filter: &CatalogueFilter, page: &CataloguePageRequest) -> Option<&'static str> {
-    let ranked = page.sort == CatalogueSort::Relevance && filter.has_search_term();
-    if ranked && !page.with_total {
-        Some("force_generic_plan")
-    } else if filter.is_selective() {
-        Some(CUSTOM_PLANS)
-    } else {
-        None
-    }
+/// How PostgreSQL plans a page: every connection plans a prepared statement once, generically
+/// (`db::connect`), which serves an unfiltered or category page: it reads
+/// `products_category_status_id_idx` (or the newest products) and stops after its page, for
+/// any value. For text search and selective filters the best plan depends on the values (the
+/// generic one was measured 8x slower, docs/performance.md), so those run in a transaction
+/// planned for their values — except a ranked page without a total, which walks its window
+/// in id order whatever the values, and asks for values-specific plans only if the window
+/// runs out (`ranked_rows`).
+fn is_ranked(filter: &CatalogueFilter, page: &CataloguePageRequest) -> bool {
+    page.sort == CatalogueSort::Relevance && filter.has_search_term()
 }
 
+/// `custom_plans`: whether `db` already plans each statement for its values.
 async fn list_on(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     filter: CatalogueFilter,
+    family: Option<Vec<i64>>,
     page: CataloguePageRequest,
+    custom_plans: bool,
 ) -> AppResult<CataloguePage> {
     let text = match filter.search.as_deref() {
         Some(term) => search::product_match(db, term).await?,
-        None => None,
-    };
-    let family = match filter.category_id {
-        Some(category_id) => Some(categories::family(db, category_id).await?),
         None => None,
     };
     let filtered = apply_filter(public_products(), &filter, family.as_deref());
@@ -99,7 +97,7 @@ async fn list_on(
     let (sort, mut items) = match (&text, page.sort) {
         (Some(text), CatalogueSort::Relevance) => (
             CatalogueSort::Relevance,
-            ranked_rows(db, &filtered, text, &page, wanted).await?,
+            ranked_rows(db, custom_plans, &filtered, text, &page, wanted).await?,
         ),
         (_, sort) => {
             let sort = match sort {
@@ -108,7 +106,7 @@ async fn list_on(
             };
             (
                 sort,
-                sorted_rows(db, matching, sort, page.after, wanted).await?,
+                sorted_rows(db, matching, sort, page.after, page.fields, wanted).await?,
             )
         }
     };
@@ -125,49 +123,52 @@ async fn list_on(
 
 /// One public product (one statement), or NOT_FOUND.
 #[tracing::instrument(skip(db))]
-pub async fn find(db: &impl ConnectionTrait, id: i64) -> AppResult<PublicProduct> {
-    let (product, seller) = public_products()
-        .filter(products::Column::Id.eq(id))
-        .select_also(sellers::Entity)
-        .one(db)
+pub async fn find(
+    db: &impl ConnectionTrait,
+    id: i64,
+    fields: CatalogueFields,
+) -> AppResult<PublicProduct> {
+    find_many(db, &[id], fields)
         .await?
-        .ok_or(AppError::NotFound("product"))?;
-    let seller = seller.ok_or(AppError::NotFound("product"))?;
-    Ok(PublicProduct {
-        sort_key: product.id,
-        product,
-        seller,
-    })
+        .pop()
+        .ok_or(AppError::NotFound("product"))
 }
 
 /// The public products among `ids` (one statement); the others are simply absent.
 #[tracing::instrument(skip(db))]
-pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> AppResult<Vec<PublicProduct>> {
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    fields: CatalogueFields,
+) -> AppResult<Vec<PublicProduct>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(public_products()
-        .filter(products::Column::Id.is_in(ids.to_vec()))
-        .select_also(sellers::Entity)
-        .all(db)
-        .await?
-        .into_iter()
-        .filter_map(|(product, seller)| {
-            seller.map(|seller| PublicProduct {
-                sort_key: product.id,
-                product,
-                seller,
-            })
-        })
-        .collect())
+    let select = public_columns(
+        public_products().filter(products::Column::Id.is_in(ids.iter().copied())),
+        fields,
+    )
+    .expr_as(
+        Expr::col((products::Entity, products::Column::Id)),
+        "sort_key",
+    );
+    read_rows(db, select, fields).await
 }
 
 /// The public profile of an ACTIVE seller, or NOT_FOUND.
 #[tracing::instrument(skip(db))]
-pub async fn find_seller(db: &impl ConnectionTrait, id: i64) -> AppResult<sellers::Model> {
-    sellers::Entity::find_by_id(id)
+pub async fn find_seller(db: &impl ConnectionTrait, id: i64) -> AppResult<PublicSeller> {
+    let seller = sellers::Entity::find_by_id(id)
         .filter(sellers::Column::Status.eq(SellerStatus::Active))
         .one(db)
         .await?
-        .ok_or(AppError::NotFound("seller"))
+        .ok_or(AppError::NotFound("seller"))?;
+    Ok(PublicSeller {
+        id: seller.id,
+        business_name: seller.business_name,
+        sector: seller.sector,
+        province: seller.province,
+        city: seller.city,
+        halal_certified: seller.halal_cert_no.is_some(),
+    })
 }

@@ -1,22 +1,66 @@
 //! Reading one page of the public catalogue in its order, resuming strictly after its cursor:
 //! the RELEVANCE tiers, or a price or NEWEST keyset.
 
-use entity::{products, sellers};
+use entity::{product_variants, products, sellers};
 use sea_orm::{
-    Condition, ConnectionTrait, DbBackend, FromQueryResult, Order, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Select,
-    sea_query::{Asterisk, Expr, ExprTrait, Query, SelectStatement, SimpleExpr},
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, Order, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr},
 };
 
-use super::query::{CatalogueAfter, CataloguePageRequest, CatalogueSort, PublicProduct};
+use super::query::{
+    CatalogueAfter, CatalogueFields, CataloguePageRequest, CatalogueSort, PriceRange,
+    PublicProduct, PublicSeller,
+};
 use crate::{error::AppResult, search};
 
 /// The plan mode of statements whose best plan depends on their values.
 pub(super) const CUSTOM_PLANS: &str = "force_custom_plan";
 
+/// `aggregate` over the price of the product's variants: a sub-select the database answers
+/// from the variants' product index.
+fn variant_price(aggregate: fn(Expr) -> SimpleExpr) -> SimpleExpr {
+    let mut prices = Query::select();
+    prices
+        .expr(aggregate(Expr::col((
+            product_variants::Entity,
+            product_variants::Column::Price,
+        ))))
+        .from(product_variants::Entity)
+        .and_where(
+            Expr::col((
+                product_variants::Entity,
+                product_variants::Column::ProductId,
+            ))
+            .equals((products::Entity, products::Column::Id)),
+        );
+    SimpleExpr::SubQuery(None, Box::new(prices.into()))
+}
+
 /// The cheapest variant's price, the key of the PRICE sorts.
 fn min_price() -> SimpleExpr {
-    Expr::cust("(SELECT MIN(pv.price) FROM product_variants pv WHERE pv.product_id = products.id)")
+    variant_price(|price| Func::min(price).into())
+}
+
+fn max_price() -> SimpleExpr {
+    variant_price(|price| Func::max(price).into())
+}
+
+/// Whether some variant of the product has stock.
+fn some_variant_in_stock() -> SimpleExpr {
+    let mut stocked = Query::select();
+    stocked
+        .expr(Expr::val(1))
+        .from(product_variants::Entity)
+        .and_where(
+            Expr::col((
+                product_variants::Entity,
+                product_variants::Column::ProductId,
+            ))
+            .equals((products::Entity, products::Column::Id)),
+        )
+        .and_where(product_variants::Column::Stock.gt(0));
+    Expr::exists(stocked)
 }
 
 fn product_id() -> SimpleExpr {
@@ -33,15 +77,19 @@ fn product_id() -> SimpleExpr {
 /// Reading the whole tier at once left the choice to the planner, whose estimate multiplies
 /// the selectivities of term and category: it misjudged a term typical of its category by 20
 /// times and sorted all 4,859 matches to return 21 (docs/performance.md).
-pub(super) async fn ranked_rows(
-    db: &impl ConnectionTrait,
+///
+/// `custom_plans`: whether `db` already plans each statement for its values; if not, the
+/// sparse reads run in a transaction that does.
+pub(super) async fn ranked_rows<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    custom_plans: bool,
     filtered: &Select<products::Entity>,
     text: &search::TextMatch,
     page: &CataloguePageRequest,
     wanted: u64,
 ) -> AppResult<Vec<PublicProduct>> {
     let window = page.search_window;
-    let mut custom_plans = false;
+    let mut planned_for_values: Option<C::Transaction> = None;
     let mut rows = Vec::new();
     for (tier, condition) in text.ranked_tiers() {
         let below = match page.after {
@@ -60,7 +108,16 @@ pub(super) async fn ranked_rows(
         QueryTrait::query(&mut recent)
             .from_clear()
             .from_subquery(newest_products(below, window), products::Entity);
-        let found = fetch(db, recent, tier_key(), &[product_id()], Order::Desc, limit).await?;
+        let found = fetch(
+            db,
+            recent,
+            page.fields,
+            tier_key(),
+            &[product_id()],
+            Order::Desc,
+            limit,
+        )
+        .await?;
         let window_exhausted = (found.len() as u64) < limit;
         rows.extend(found);
         if !window_exhausted {
@@ -68,17 +125,59 @@ pub(super) async fn ranked_rows(
         }
 
         // Sparse matches: which index to use now depends on the values.
-        if !custom_plans && db.get_database_backend() == DbBackend::Postgres {
-            db.execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
-                .await?;
-            custom_plans = true;
-        }
         let older = in_tier.filter(product_id().lt(window_floor(below, window)));
         let limit = wanted - rows.len() as u64;
-        rows.extend(fetch(db, older, tier_key(), &[product_id()], Order::Desc, limit).await?);
+        let sparse = match &planned_for_values {
+            Some(transaction) => {
+                fetch(
+                    transaction,
+                    older,
+                    page.fields,
+                    tier_key(),
+                    &[product_id()],
+                    Order::Desc,
+                    limit,
+                )
+                .await?
+            }
+            None if custom_plans || db.get_database_backend() != DbBackend::Postgres => {
+                fetch(
+                    db,
+                    older,
+                    page.fields,
+                    tier_key(),
+                    &[product_id()],
+                    Order::Desc,
+                    limit,
+                )
+                .await?
+            }
+            None => {
+                let transaction = db.begin().await?;
+                transaction
+                    .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
+                    .await?;
+                let sparse = fetch(
+                    &transaction,
+                    older,
+                    page.fields,
+                    tier_key(),
+                    &[product_id()],
+                    Order::Desc,
+                    limit,
+                )
+                .await?;
+                planned_for_values = Some(transaction);
+                sparse
+            }
+        };
+        rows.extend(sparse);
         if rows.len() as u64 >= wanted {
             break;
         }
+    }
+    if let Some(transaction) = planned_for_values {
+        transaction.commit().await?;
     }
     Ok(rows)
 }
@@ -114,6 +213,7 @@ pub(super) async fn sorted_rows(
     mut select: Select<products::Entity>,
     sort: CatalogueSort,
     after: Option<CatalogueAfter>,
+    fields: CatalogueFields,
     wanted: u64,
 ) -> AppResult<Vec<PublicProduct>> {
     let id = product_id();
@@ -143,42 +243,121 @@ pub(super) async fn sorted_rows(
         });
     }
     match key {
-        Some(key) => fetch(db, select, key.clone(), &[key, id], order, wanted).await,
-        None => fetch(db, select, id.clone(), &[id], order, wanted).await,
+        Some(key) => fetch(db, select, fields, key.clone(), &[key, id], order, wanted).await,
+        None => fetch(db, select, fields, id.clone(), &[id], order, wanted).await,
     }
 }
 
 /// Runs a page statement: products with their sellers and `sort_key`, in `order_by` order.
+#[allow(clippy::too_many_arguments)]
 async fn fetch(
     db: &impl ConnectionTrait,
     select: Select<products::Entity>,
+    fields: CatalogueFields,
     sort_key: SimpleExpr,
     order_by: &[SimpleExpr],
     order: Order,
     limit: u64,
 ) -> AppResult<Vec<PublicProduct>> {
-    let mut select = select
-        .select_also(sellers::Entity)
-        .expr_as(sort_key, "sort_key");
+    let mut select = public_columns(select, fields).expr_as(sort_key, "sort_key");
     for expr in order_by {
         select = select.order_by(expr.clone(), order.clone());
     }
-    let query = select.limit(limit).build(db.get_database_backend());
+    read_rows(db, select.limit(limit), fields).await
+}
+
+/// Selects what a `PublicProduct` is read from: the product's short columns, its seller's
+/// public ones, and what `fields` asks. `select` must join the seller (`public_products`).
+pub(super) fn public_columns(
+    select: Select<products::Entity>,
+    fields: CatalogueFields,
+) -> Select<products::Entity> {
+    let mut select = select.select_only().columns([
+        products::Column::Id,
+        products::Column::CategoryId,
+        products::Column::Title,
+        products::Column::HalalCertified,
+        products::Column::PublishedAt,
+        products::Column::UpdatedAt,
+    ]);
+    for (column, alias) in [
+        (sellers::Column::Id, "seller_id"),
+        (sellers::Column::BusinessName, "seller_business_name"),
+        (sellers::Column::Sector, "seller_sector"),
+        (sellers::Column::Province, "seller_province"),
+        (sellers::Column::City, "seller_city"),
+    ] {
+        select = select.expr_as(Expr::col((sellers::Entity, column)), alias);
+    }
+    select = select.expr_as(
+        Expr::col((sellers::Entity, sellers::Column::HalalCertNo)).is_not_null(),
+        "seller_halal_certified",
+    );
+    if fields.description {
+        select = select.column(products::Column::Description);
+    }
+    if fields.price_range {
+        select = select
+            .expr_as(min_price(), "min_price")
+            .expr_as(max_price(), "max_price");
+    }
+    if fields.in_stock {
+        select = select.expr_as(some_variant_in_stock(), "in_stock");
+    }
+    select
+}
+
+/// Runs a statement built on `public_columns` that also selects `sort_key`.
+pub(super) async fn read_rows(
+    db: &impl ConnectionTrait,
+    select: Select<products::Entity>,
+    fields: CatalogueFields,
+) -> AppResult<Vec<PublicProduct>> {
+    let query = select.build(db.get_database_backend());
     db.query_all_raw(query)
         .await?
         .iter()
-        .map(row_to_public)
+        .map(|row| row_to_public(row, fields))
         .collect()
 }
 
-/// Reads a row of `SELECT products.* AS A_…, sellers.* AS B_…, sort_key`.
-fn row_to_public(row: &QueryResult) -> AppResult<PublicProduct> {
-    let product = products::Model::from_query_result(row, "A_")?;
-    let seller = sellers::Model::from_query_result(row, "B_")?;
-    let sort_key = row.try_get::<i64>("", "sort_key")?;
+/// Reads a row selected by `public_columns`, plus its `sort_key`.
+fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<PublicProduct> {
+    // A product always has a variant; a missing price only stands in for the impossible case.
+    let price = |column| {
+        row.try_get_by::<Option<i64>, _>(column)
+            .map(Option::unwrap_or_default)
+    };
     Ok(PublicProduct {
-        product,
-        seller,
-        sort_key,
+        id: row.try_get_by("id")?,
+        category_id: row.try_get_by("category_id")?,
+        title: row.try_get_by("title")?,
+        description: match fields.description {
+            true => Some(row.try_get_by("description")?),
+            false => None,
+        },
+        halal_certified: row.try_get_by("halal_certified")?,
+        published_at: row.try_get_by("published_at")?,
+        updated_at: row.try_get_by("updated_at")?,
+        seller: PublicSeller {
+            id: row.try_get_by("seller_id")?,
+            business_name: row.try_get_by("seller_business_name")?,
+            sector: row.try_get_by("seller_sector")?,
+            province: row.try_get_by("seller_province")?,
+            city: row.try_get_by("seller_city")?,
+            halal_certified: row.try_get_by("seller_halal_certified")?,
+        },
+        price_range: match fields.price_range {
+            true => Some(PriceRange {
+                min: price("min_price")?,
+                max: price("max_price")?,
+            }),
+            false => None,
+        },
+        in_stock: match fields.in_stock {
+            true => Some(row.try_get_by("in_stock")?),
+            false => None,
+        },
+        sort_key: row.try_get_by("sort_key")?,
     })
 }

@@ -1,6 +1,7 @@
 //! What a read of the public catalogue asks (filter, sort, cursor) and what it gets back.
 
-use entity::{products, sellers};
+use chrono::{DateTime, Utc};
+use entity::enums::SellerSector;
 
 /// How a page of the public catalogue is ordered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,13 +84,56 @@ pub struct CataloguePageRequest {
     pub with_total: bool,
     /// How many of the newest products a RELEVANCE page walks before it asks the indexes.
     pub search_window: u64,
+    pub fields: CatalogueFields,
 }
 
-/// A public product with its seller (fetched in the same statement).
+/// What a read of the public catalogue fetches besides each product's own short columns and
+/// its seller's public ones: only what the caller will show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CatalogueFields {
+    /// The description, by far the longest column.
+    pub description: bool,
+    /// The cheapest and the dearest variant's price, computed by the database.
+    pub price_range: bool,
+    /// Whether some variant has stock, computed by the database.
+    pub in_stock: bool,
+}
+
+/// A seller as anyone may see it: never its phone, NIB, owner or address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicSeller {
+    pub id: i64,
+    pub business_name: String,
+    pub sector: SellerSector,
+    pub province: String,
+    pub city: String,
+    /// Holds a halal certificate.
+    pub halal_certified: bool,
+}
+
+/// The cheapest and the dearest variant's price, in whole rupiah.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PriceRange {
+    pub min: i64,
+    pub max: i64,
+}
+
+/// A public product with its seller, read in one statement with what `CatalogueFields` asked.
 #[derive(Clone, Debug)]
 pub struct PublicProduct {
-    pub product: products::Model,
-    pub seller: sellers::Model,
+    pub id: i64,
+    pub category_id: i64,
+    pub title: String,
+    /// Present when `CatalogueFields::description` asked for it.
+    pub description: Option<String>,
+    pub halal_certified: bool,
+    pub published_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub seller: PublicSeller,
+    /// Present when `CatalogueFields::price_range` asked for it.
+    pub price_range: Option<PriceRange>,
+    /// Present when `CatalogueFields::in_stock` asked for it.
+    pub in_stock: Option<bool>,
     /// The sort key this row was ordered by (for its cursor).
     pub sort_key: i64,
 }
