@@ -11,7 +11,6 @@ use super::{
     app,
     catalogue_types::{CatalogueProduct, SellerProfile},
     gql,
-    loaders::{CachedLoader, ImagesLoader, VariantsLoader},
     relay::{ConnectionTotals, connection, parse_id},
     response_cache::tag_response,
 };
@@ -183,18 +182,14 @@ pub(super) fn fields_of(node: &Lookahead<'_>) -> CatalogueFields {
         description: node.field("description").exists(),
         price_range: node.field("priceRange").exists(),
         in_stock: node.field("inStock").exists(),
+        variants: node.field("variants").exists(),
+        images: node.field("images").exists(),
     }
 }
 
-/// Tags the response with a page's products and sellers, and primes the request's loaders
-/// with the variants and images the query asks for, in one statement each. A page then runs
-/// the same statements whatever its size, and its items never fetch one by one.
-pub(super) async fn prime_loaders(
-    ctx: &Context<'_>,
-    node: Lookahead<'_>,
-    products: &[PublicProduct],
-) -> async_graphql::Result<()> {
-    // A product's response depends on its seller even unasked: a suspended seller hides it.
+/// Tags the response with the products it shows and their sellers: a product's response
+/// depends on its seller even unasked, since a suspended seller hides it.
+pub(super) fn tag_products(ctx: &Context<'_>, node: &Lookahead<'_>, products: &[PublicProduct]) {
     tag_response(
         ctx,
         products
@@ -204,29 +199,6 @@ pub(super) async fn prime_loaders(
     if node.field("category").exists() {
         tag_response(ctx, [tags::CATEGORIES.to_owned()]);
     }
-    if products.is_empty() {
-        return Ok(());
-    }
-    let product_ids = || products.iter().map(|row| row.id);
-    // The price range and stock come with the page; only a fallback reads the variants.
-    let needs_variants = node.field("variants").exists()
-        || products
-            .iter()
-            .any(|row| row.price_range.is_none() && node.field("priceRange").exists())
-        || products
-            .iter()
-            .any(|row| row.in_stock.is_none() && node.field("inStock").exists());
-    if needs_variants {
-        ctx.data::<CachedLoader<VariantsLoader>>()?
-            .load_many(product_ids())
-            .await?;
-    }
-    if node.field("images").exists() {
-        ctx.data::<CachedLoader<ImagesLoader>>()?
-            .load_many(product_ids())
-            .await?;
-    }
-    Ok(())
 }
 
 pub type CatalogueConnection = Connection<CatalogueCursor, CatalogueProduct, ConnectionTotals>;
@@ -258,7 +230,7 @@ impl CatalogueQuery {
         tag_response(ctx, list_tags(&filter, sort));
         let app = app(ctx)?;
         let page = gql(service::list(&app.db, &app.categories, filter, page).await)?;
-        prime_loaders(ctx, node, &page.items).await?;
+        tag_products(ctx, &node, &page.items);
         let sort = page.sort;
         Ok(connection(
             service_page(page),
@@ -315,7 +287,7 @@ fn list_tags(filter: &CatalogueFilter, sort: CatalogueSort) -> Vec<String> {
 pub async fn public_product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<CatalogueProduct> {
     let fields = fields_of(&ctx.look_ahead());
     let row = gql(service::find(&app(ctx)?.db, id, fields).await)?;
-    prime_loaders(ctx, ctx.look_ahead(), std::slice::from_ref(&row)).await?;
+    tag_products(ctx, &ctx.look_ahead(), std::slice::from_ref(&row));
     Ok(row.into())
 }
 

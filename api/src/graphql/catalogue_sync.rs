@@ -9,7 +9,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 
 use super::{
     app,
-    catalogue::{fields_of, prime_loaders},
+    catalogue::{fields_of, tag_products},
     catalogue_types::CatalogueProduct,
     gql,
     relay::to_id,
@@ -107,7 +107,7 @@ impl CatalogueSyncQuery {
             .collect();
         let product = ctx.look_ahead().field("changes").field("product");
         let public = gql(public_catalogue::find_many(db, &ids, fields_of(&product)).await)?;
-        prime_loaders(ctx, product, &public).await?;
+        tag_products(ctx, &product, &public);
         let mut public: HashMap<i64, CatalogueProduct> =
             public.into_iter().map(|row| (row.id, row.into())).collect();
         let sync_token = positions.last().copied().or(after).map_or_else(

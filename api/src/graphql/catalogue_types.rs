@@ -15,7 +15,9 @@ use super::{
 };
 use crate::{
     error::AppError,
-    service::catalogue::public::{PriceRange, PublicProduct, PublicSeller},
+    service::catalogue::public::{
+        PriceRange, PublicImage, PublicProduct, PublicSeller, PublicVariant,
+    },
 };
 
 /// A seller as the public sees it: never its phone, NIB, owner or address.
@@ -75,6 +77,10 @@ pub struct CatalogueProduct {
     loaded_price_range: Option<PriceRange>,
     #[graphql(skip)]
     loaded_in_stock: Option<bool>,
+    #[graphql(skip)]
+    loaded_variants: Option<Vec<PublicVariant>>,
+    #[graphql(skip)]
+    loaded_images: Option<Vec<PublicImage>>,
 }
 
 impl From<PublicProduct> for CatalogueProduct {
@@ -90,10 +96,14 @@ impl From<PublicProduct> for CatalogueProduct {
             loaded_seller: row.seller.into(),
             loaded_price_range: row.price_range,
             loaded_in_stock: row.in_stock,
+            loaded_variants: row.variants,
+            loaded_images: row.images,
         }
     }
 }
 
+// The variants and images come with the product whenever the query asks for them
+// (`catalogue::fields_of`); the loaders only stand in when a query reaches them another way.
 impl CatalogueProduct {
     async fn variant_models(
         &self,
@@ -132,6 +142,9 @@ impl CatalogueProduct {
 
     /// In display order; never empty.
     async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductVariant>> {
+        if let Some(variants) = &self.loaded_variants {
+            return Ok(variants.iter().cloned().map(Into::into).collect());
+        }
         Ok(self
             .variant_models(ctx)
             .await?
@@ -142,6 +155,9 @@ impl CatalogueProduct {
 
     /// In display order; at most 10.
     async fn images(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductImage>> {
+        if let Some(images) = &self.loaded_images {
+            return Ok(images.iter().cloned().map(Into::into).collect());
+        }
         let loader = ctx.data::<CachedLoader<ImagesLoader>>()?;
         let images = loader.load_one(self.db_id).await?.unwrap_or_default();
         Ok(images.into_iter().map(Into::into).collect())

@@ -5,7 +5,10 @@ use async_graphql::{ComplexObject, ID, InputObject, SimpleObject};
 use entity::product_variants;
 
 use super::{money::Money, relay::to_id};
-use crate::{domain::OptionValues, service::products::NewVariant};
+use crate::{
+    domain::OptionValues,
+    service::{catalogue::public::PublicVariant, products::NewVariant},
+};
 
 /// One option that tells variants apart, e.g. `rasa: pedas`.
 #[derive(SimpleObject, InputObject, Clone, Debug)]
@@ -50,16 +53,35 @@ impl ProductVariant {
     }
 }
 
+fn option_values(json: &serde_json::Value) -> Vec<OptionValue> {
+    OptionValues::from_json(json)
+        .pairs()
+        .iter()
+        .map(|(name, value)| OptionValue {
+            name: name.clone(),
+            value: value.clone(),
+        })
+        .collect()
+}
+
+impl From<PublicVariant> for ProductVariant {
+    fn from(variant: PublicVariant) -> Self {
+        Self {
+            option_values: option_values(&variant.option_values),
+            db_id: variant.id,
+            price_rupiah: variant.price,
+            sku: variant.sku,
+            name: variant.name,
+            stock: variant.stock,
+            weight_grams: variant.weight_grams,
+            position: variant.position,
+        }
+    }
+}
+
 impl From<product_variants::Model> for ProductVariant {
     fn from(model: product_variants::Model) -> Self {
-        let option_values = OptionValues::from_json(&model.option_values)
-            .pairs()
-            .iter()
-            .map(|(name, value)| OptionValue {
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect();
+        let option_values = option_values(&model.option_values);
         Self {
             db_id: model.id,
             price_rupiah: model.price,

@@ -62,6 +62,17 @@ impl ProductImage {
     }
 }
 
+impl From<crate::service::catalogue::public::PublicImage> for ProductImage {
+    fn from(image: crate::service::catalogue::public::PublicImage) -> Self {
+        Self {
+            db_id: image.id,
+            url: image.url,
+            alt_text: image.alt_text,
+            position: image.position,
+        }
+    }
+}
+
 impl From<product_images::Model> for ProductImage {
     fn from(model: product_images::Model) -> Self {
         Self {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{PRODUCTS, Spec, archive, create, products, suspend_seller, titles};
+use super::{PRODUCTS, Spec, archive, create, metric, products, suspend_seller, titles};
 use crate::helpers::*;
 
 #[tokio::test]
@@ -237,4 +237,71 @@ async fn sorts_order_by_cheapest_variant_and_by_newest() {
     // Without a search term, RELEVANCE means NEWEST.
     let relevance = app.graphql(PRODUCTS, json!({}), None).await;
     assert_eq!(titles(&relevance), titles(&newest));
+}
+
+/// A product's detail comes in one statement, its variants and images included, and shows
+/// them exactly as the dashboard does: the same ids, SKUs, option values, prices, stock and
+/// weights in the same display order, the same images with their alt texts.
+#[tokio::test]
+async fn a_product_detail_in_one_statement_shows_its_variants_and_images_as_the_dashboard_does() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant("browse-one-statement").await;
+    let id = create(
+        &app,
+        &tenant,
+        &tenant.seller_id,
+        Spec {
+            prices: &[12000, 18000, 15000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    let images = app
+        .graphql(
+            "mutation($input: SetProductImagesInput!) { setProductImages(input: $input) {
+                userErrors { field message } } }",
+            json!({ "input": { "productId": id, "images": [
+                { "url": "https://cdn.example.id/b.jpg", "altText": "Kemasan \"baru\" 250 g" },
+                { "url": "https://cdn.example.id/a.jpg" } ] } }),
+            tenant.staff.token(),
+        )
+        .await;
+    assert_eq!(
+        images["data"]["setProductImages"]["userErrors"],
+        json!([]),
+        "{images}"
+    );
+    let fields = "variants { id sku name optionValues { name value } price { amount }
+        stock weightGrams position } images { id url altText position }";
+
+    // The least of three: background jobs may add a statement to one measurement.
+    let mut statements = f64::MAX;
+    let mut public = serde_json::Value::Null;
+    for _ in 0..3 {
+        let before = metric(&app, "dermaga_db_statements_total").await;
+        public = app
+            .graphql(
+                &format!("query($id: ID!) {{ product(id: $id) {{ {fields} }} }}"),
+                json!({ "id": id }),
+                None,
+            )
+            .await;
+        statements = statements.min(metric(&app, "dermaga_db_statements_total").await - before);
+    }
+    let dashboard = app
+        .graphql(
+            &format!("query($id: ID!) {{ managedProduct(id: $id) {{ {fields} }} }}"),
+            json!({ "id": id }),
+            tenant.staff.token(),
+        )
+        .await;
+
+    let shown = &public["data"]["product"];
+    assert!(public["errors"].is_null(), "{public}");
+    assert_eq!(shown, &dashboard["data"]["managedProduct"], "{dashboard}");
+    assert_eq!(shown["variants"].as_array().unwrap().len(), 3, "{public}");
+    assert_eq!(shown["variants"][0]["optionValues"][0]["name"], "ukuran");
+    assert_eq!(shown["images"][0]["altText"], "Kemasan \"baru\" 250 g");
+    assert_eq!(shown["images"][1]["url"], "https://cdn.example.id/a.jpg");
+    assert_eq!(statements, 1.0, "the detail ran {statements} statements");
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 
 pub use self::query::{
     CatalogueAfter, CatalogueFields, CatalogueFilter, CataloguePage, CataloguePageRequest,
-    CatalogueSort, PriceRange, PublicProduct, PublicSeller,
+    CatalogueSort, PriceRange, PublicImage, PublicProduct, PublicSeller, PublicVariant,
 };
 use self::{
     filters::{apply_filter, public_products},
@@ -41,9 +41,8 @@ pub async fn list(
     };
     // A ranked page without a total walks its window on the generic plan (`is_ranked`).
     let walks_window = is_ranked(&filter, &page) && !page.with_total;
-    let custom_plans = db.get_database_backend() == DbBackend::Postgres
-        && filter.is_selective()
-        && !walks_window;
+    let custom_plans =
+        db.get_database_backend() == DbBackend::Postgres && filter.is_selective() && !walks_window;
     if !custom_plans {
         return list_on(db, filter, family, page, false).await;
     }
@@ -147,6 +146,7 @@ pub async fn find_many(
     let select = public_columns(
         public_products().filter(products::Column::Id.is_in(ids.iter().copied())),
         fields,
+        db.get_database_backend(),
     )
     .expr_as(
         Expr::col((products::Entity, products::Column::Id)),

@@ -1,17 +1,18 @@
 //! Reading one page of the public catalogue in its order, resuming strictly after its cursor:
 //! the RELEVANCE tiers, or a price or NEWEST keyset.
 
-use entity::{product_variants, products, sellers};
+use entity::{product_images, product_variants, products, sellers};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, Order, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityName, IdenStatic, Order, QueryFilter,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, Select, TransactionSession, TransactionTrait,
     sea_query::{Asterisk, Expr, ExprTrait, Func, Query, SelectStatement, SimpleExpr},
 };
 
 use super::query::{
-    CatalogueAfter, CatalogueFields, CataloguePageRequest, CatalogueSort, PriceRange,
-    PublicProduct, PublicSeller,
+    CatalogueAfter, CatalogueFields, CataloguePageRequest, CatalogueSort, PriceRange, PublicImage,
+    PublicProduct, PublicSeller, PublicVariant,
 };
+use crate::error::AppError;
 use crate::{error::AppResult, search};
 
 /// The plan mode of statements whose best plan depends on their values.
@@ -61,6 +62,78 @@ fn some_variant_in_stock() -> SimpleExpr {
         )
         .and_where(product_variants::Column::Stock.gt(0));
     Expr::exists(stocked)
+}
+
+/// The product's rows of `table` (`columns` of them, JSON values where `json_columns` says),
+/// in display order, as one JSON array text: the page reads them in its own statement.
+fn rows_as_json(
+    backend: DbBackend,
+    table: &str,
+    columns: &[&str],
+    json_columns: &[&str],
+) -> SimpleExpr {
+    let pairs = |value: &dyn Fn(&str) -> String| {
+        columns
+            .iter()
+            .map(|column| format!("'{column}', {}", value(column)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Expr::cust(match backend {
+        DbBackend::Postgres => format!(
+            "(SELECT json_agg(json_build_object({}) ORDER BY r.position, r.id)::text \
+             FROM {table} r WHERE r.product_id = products.id)",
+            pairs(&|column| format!("r.{column}"))
+        ),
+        // SQLite keeps JSON as text: `json(…)` embeds it as a value, not as a string.
+        _ => format!(
+            "(SELECT json_group_array(json_object({})) FROM (SELECT * FROM {table} \
+             WHERE product_id = products.id ORDER BY position, id) r)",
+            pairs(&|column| if json_columns.contains(&column) {
+                format!("json(r.{column})")
+            } else {
+                format!("r.{column}")
+            })
+        ),
+    })
+}
+
+fn variants_json(backend: DbBackend) -> SimpleExpr {
+    use product_variants::Column;
+    let columns = [
+        Column::Id,
+        Column::Sku,
+        Column::Name,
+        Column::OptionValues,
+        Column::Price,
+        Column::Stock,
+        Column::WeightGrams,
+        Column::Position,
+    ]
+    .map(|column| column.as_str());
+    rows_as_json(
+        backend,
+        product_variants::Entity.table_name(),
+        &columns,
+        &[Column::OptionValues.as_str()],
+    )
+}
+
+fn images_json(backend: DbBackend) -> SimpleExpr {
+    use product_images::Column;
+    let columns =
+        [Column::Id, Column::Url, Column::AltText, Column::Position].map(|column| column.as_str());
+    rows_as_json(backend, product_images::Entity.table_name(), &columns, &[])
+}
+
+/// Reads a JSON array column of `rows_as_json`; NULL (no rows, on PostgreSQL) is empty.
+fn json_rows<T: serde::de::DeserializeOwned>(row: &QueryResult, column: &str) -> AppResult<Vec<T>> {
+    match row.try_get_by::<Option<String>, _>(column)? {
+        None => Ok(Vec::new()),
+        Some(text) => serde_json::from_str(&text).map_err(|error| {
+            AppError::Internal(anyhow::anyhow!("cannot read the page's {column}: {error}"))
+        }),
+    }
 }
 
 fn product_id() -> SimpleExpr {
@@ -259,7 +332,8 @@ async fn fetch(
     order: Order,
     limit: u64,
 ) -> AppResult<Vec<PublicProduct>> {
-    let mut select = public_columns(select, fields).expr_as(sort_key, "sort_key");
+    let mut select =
+        public_columns(select, fields, db.get_database_backend()).expr_as(sort_key, "sort_key");
     for expr in order_by {
         select = select.order_by(expr.clone(), order.clone());
     }
@@ -271,6 +345,7 @@ async fn fetch(
 pub(super) fn public_columns(
     select: Select<products::Entity>,
     fields: CatalogueFields,
+    backend: DbBackend,
 ) -> Select<products::Entity> {
     let mut select = select.select_only().columns([
         products::Column::Id,
@@ -296,13 +371,21 @@ pub(super) fn public_columns(
     if fields.description {
         select = select.column(products::Column::Description);
     }
-    if fields.price_range {
-        select = select
-            .expr_as(min_price(), "min_price")
-            .expr_as(max_price(), "max_price");
+    if fields.variants {
+        // The price range and stock then follow from the variants.
+        select = select.expr_as(variants_json(backend), "variants");
+    } else {
+        if fields.price_range {
+            select = select
+                .expr_as(min_price(), "min_price")
+                .expr_as(max_price(), "max_price");
+        }
+        if fields.in_stock {
+            select = select.expr_as(some_variant_in_stock(), "in_stock");
+        }
     }
-    if fields.in_stock {
-        select = select.expr_as(some_variant_in_stock(), "in_stock");
+    if fields.images {
+        select = select.expr_as(images_json(backend), "images");
     }
     select
 }
@@ -323,10 +406,35 @@ pub(super) async fn read_rows(
 
 /// Reads a row selected by `public_columns`, plus its `sort_key`.
 fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<PublicProduct> {
+    let variants: Option<Vec<PublicVariant>> = match fields.variants {
+        true => Some(json_rows(row, "variants")?),
+        false => None,
+    };
     // A product always has a variant; a missing price only stands in for the impossible case.
-    let price = |column| {
-        row.try_get_by::<Option<i64>, _>(column)
-            .map(Option::unwrap_or_default)
+    let price_range = match (&variants, fields.price_range) {
+        (_, false) => None,
+        (Some(variants), true) => {
+            let prices = variants.iter().map(|variant| variant.price);
+            Some(PriceRange {
+                min: prices.clone().min().unwrap_or_default(),
+                max: prices.max().unwrap_or_default(),
+            })
+        }
+        (None, true) => {
+            let price = |column| {
+                row.try_get_by::<Option<i64>, _>(column)
+                    .map(Option::unwrap_or_default)
+            };
+            Some(PriceRange {
+                min: price("min_price")?,
+                max: price("max_price")?,
+            })
+        }
+    };
+    let in_stock = match (&variants, fields.in_stock) {
+        (_, false) => None,
+        (Some(variants), true) => Some(variants.iter().any(|variant| variant.stock > 0)),
+        (None, true) => Some(row.try_get_by("in_stock")?),
     };
     Ok(PublicProduct {
         id: row.try_get_by("id")?,
@@ -347,15 +455,11 @@ fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<Public
             city: row.try_get_by("seller_city")?,
             halal_certified: row.try_get_by("seller_halal_certified")?,
         },
-        price_range: match fields.price_range {
-            true => Some(PriceRange {
-                min: price("min_price")?,
-                max: price("max_price")?,
-            }),
-            false => None,
-        },
-        in_stock: match fields.in_stock {
-            true => Some(row.try_get_by("in_stock")?),
+        price_range,
+        in_stock,
+        variants,
+        images: match fields.images {
+            true => Some(json_rows::<PublicImage>(row, "images")?),
             false => None,
         },
         sort_key: row.try_get_by("sort_key")?,

@@ -97,6 +97,33 @@ pub struct CatalogueFields {
     pub price_range: bool,
     /// Whether some variant has stock, computed by the database.
     pub in_stock: bool,
+    /// The variants themselves, in display order.
+    pub variants: bool,
+    /// The images, in display order.
+    pub images: bool,
+}
+
+/// A variant as the public catalogue shows it.
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+pub struct PublicVariant {
+    pub id: i64,
+    pub sku: String,
+    pub name: String,
+    /// The stored JSON object of option names and values (`domain::OptionValues`).
+    pub option_values: serde_json::Value,
+    pub price: i64,
+    pub stock: i32,
+    pub weight_grams: i32,
+    pub position: i32,
+}
+
+/// An image as the public catalogue shows it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct PublicImage {
+    pub id: i64,
+    pub url: String,
+    pub alt_text: Option<String>,
+    pub position: i32,
 }
 
 /// A seller as anyone may see it: never its phone, NIB, owner or address.
@@ -134,6 +161,10 @@ pub struct PublicProduct {
     pub price_range: Option<PriceRange>,
     /// Present when `CatalogueFields::in_stock` asked for it.
     pub in_stock: Option<bool>,
+    /// Present when `CatalogueFields::variants` asked for them.
+    pub variants: Option<Vec<PublicVariant>>,
+    /// Present when `CatalogueFields::images` asked for them.
+    pub images: Option<Vec<PublicImage>>,
     /// The sort key this row was ordered by (for its cursor).
     pub sort_key: i64,
 }
