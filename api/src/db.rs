@@ -17,6 +17,36 @@ pub const TRIGRAM_THRESHOLD: &str = "0.45";
 
 /// Connects to the configured database (creating the SQLite file on first start).
 pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    open(settings, PlanMode::ForValues).await
+}
+
+/// The pool of the public catalogue's reads. On PostgreSQL its connections plan each prepared
+/// statement once, for any values: the default would plan a catalogue page again on every run
+/// (1.2 ms against 0.3 ms of execution, docs/performance.md), while its generic plan is as good
+/// for every value (`service::catalogue::public`, which asks for plans made for the values
+/// where they matter). Elsewhere a generic plan can be far worse for one tenant than another
+/// (a dashboard list of the oldest tenant's sellers walked every newer tenant's rows), so the
+/// main pool keeps PostgreSQL's default. On SQLite there is one pool.
+pub async fn connect_catalogue(
+    settings: &Settings,
+    main: &DatabaseConnection,
+) -> anyhow::Result<DatabaseConnection> {
+    if settings.is_sqlite() {
+        return Ok(main.clone());
+    }
+    open(settings, PlanMode::Generic).await
+}
+
+/// How a pool's PostgreSQL connections plan prepared statements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PlanMode {
+    /// PostgreSQL's default: plans for the values until a generic plan looks as good.
+    ForValues,
+    /// One generic plan per statement.
+    Generic,
+}
+
+async fn open(settings: &Settings, plans: PlanMode) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(settings.database_url.expose_secret().to_owned());
     options
         .max_connections(settings.database_max_connections)
@@ -31,15 +61,13 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
         // Writers queue for SQLite's single write lock instead of failing at once.
         .map_sqlx_sqlite_opts(|options| options.busy_timeout(Duration::from_secs(10)))
         // Search treats a title as a typo of the term from this word similarity on (`%>`).
-        // sqlx prepares every statement, and PostgreSQL's default would plan most of them
-        // again on every run (1.2 ms against 0.3 ms of execution for a catalogue page,
-        // docs/performance.md): each is planned once, for any values. The reads whose best
-        // plan depends on their values ask for custom plans (`SET LOCAL plan_cache_mode`).
-        .map_sqlx_postgres_opts(|options| {
-            options.options([
-                ("pg_trgm.word_similarity_threshold", TRIGRAM_THRESHOLD),
-                ("plan_cache_mode", "force_generic_plan"),
-            ])
+        .map_sqlx_postgres_opts(move |options| {
+            let options =
+                options.options([("pg_trgm.word_similarity_threshold", TRIGRAM_THRESHOLD)]);
+            match plans {
+                PlanMode::ForValues => options,
+                PlanMode::Generic => options.options([("plan_cache_mode", "force_generic_plan")]),
+            }
         });
     let db = Database::connect(options).await.with_context(|| {
         format!(

@@ -179,13 +179,16 @@ fn bind(address: &str) -> anyhow::Result<TcpListener> {
 pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     let metrics = Arc::new(Metrics::default());
     let mut db = db::connect(&settings).await?;
-    let counter = Arc::clone(&metrics);
-    db.set_metric_callback(move |info| {
-        counter.record_db_statement();
-        if info.failed {
-            tracing::debug!(sql = %info.statement.sql, "a database statement failed");
-        }
-    });
+    let mut catalogue_db = db::connect_catalogue(&settings, &db).await?;
+    for pool in [&mut db, &mut catalogue_db] {
+        let counter = Arc::clone(&metrics);
+        pool.set_metric_callback(move |info| {
+            counter.record_db_statement();
+            if info.failed {
+                tracing::debug!(sql = %info.statement.sql, "a database statement failed");
+            }
+        });
+    }
     db::migrate(&db).await?;
     crate::service::categories::ensure_default_tree(&db)
         .await
@@ -202,6 +205,7 @@ pub async fn build_context(settings: Settings) -> anyhow::Result<AppContext> {
     }
     Ok(AppContext {
         db,
+        catalogue_db,
         cache,
         jwt: Arc::new(JwtKeys::new(&settings.jwt)),
         settings: Arc::new(settings),

@@ -16,6 +16,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppContext {
     pub db: DatabaseConnection,
+    /// The public catalogue's reads (`db::connect_catalogue`); the same pool as `db` on SQLite.
+    pub catalogue_db: DatabaseConnection,
     pub cache: Cache,
     pub jwt: Arc<JwtKeys>,
     pub settings: Arc<Settings>,

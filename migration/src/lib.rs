@@ -31,6 +31,7 @@ mod m20261201_000004_create_idempotency_keys;
 mod m20261201_000005_create_change_events;
 mod m20261201_000006_create_cdn_purges;
 mod m20261201_000007_create_public_category_index;
+mod m20261201_000008_create_tenant_list_indexes;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -67,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_create_change_events::Migration),
             Box::new(m20261201_000006_create_cdn_purges::Migration),
             Box::new(m20261201_000007_create_public_category_index::Migration),
+            Box::new(m20261201_000008_create_tenant_list_indexes::Migration),
         ]
     }
 }

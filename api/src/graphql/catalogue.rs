@@ -229,7 +229,7 @@ impl CatalogueQuery {
         page.fields = fields_of(&node);
         tag_response(ctx, list_tags(&filter, sort));
         let app = app(ctx)?;
-        let page = gql(service::list(&app.db, &app.categories, filter, page).await)?;
+        let page = gql(service::list(&app.catalogue_db, &app.categories, filter, page).await)?;
         tag_products(ctx, &node, &page.items);
         let sort = page.sort;
         Ok(connection(
@@ -265,7 +265,7 @@ impl CatalogueQuery {
 /// The public profile of a seller, tagged with it; used by `sellerProfile` and `node`.
 pub async fn seller_profile(ctx: &Context<'_>, id: i64) -> async_graphql::Result<SellerProfile> {
     tag_response(ctx, [tags::seller(id)]);
-    Ok(gql(service::find_seller(&app(ctx)?.db, id).await)?.into())
+    Ok(gql(service::find_seller(&app(ctx)?.catalogue_db, id).await)?.into())
 }
 
 /// The sets a page of the public catalogue is drawn from: the narrowest of the category and
@@ -286,7 +286,7 @@ fn list_tags(filter: &CatalogueFilter, sort: CatalogueSort) -> Vec<String> {
 /// Loads a public product and primes its seller; used by `product` and `node`.
 pub async fn public_product(ctx: &Context<'_>, id: i64) -> async_graphql::Result<CatalogueProduct> {
     let fields = fields_of(&ctx.look_ahead());
-    let row = gql(service::find(&app(ctx)?.db, id, fields).await)?;
+    let row = gql(service::find(&app(ctx)?.catalogue_db, id, fields).await)?;
     tag_products(ctx, &ctx.look_ahead(), std::slice::from_ref(&row));
     Ok(row.into())
 }

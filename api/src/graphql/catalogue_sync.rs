@@ -97,8 +97,8 @@ impl CatalogueSyncQuery {
         tag_response(ctx, [crate::cache::tags::ANY_CHANGE.to_owned()]);
         let after = gql(since.as_deref().map(decode_token).transpose())?;
         let first = gql(PageRequest::new(first, None))?.first;
-        let db = &app(ctx)?.db;
-        let mut positions = gql(catalogue_changes::changes_after(db, after, first + 1).await)?;
+        let app = app(ctx)?;
+        let mut positions = gql(catalogue_changes::changes_after(&app.db, after, first + 1).await)?;
         let has_more = positions.len() as u64 > first;
         positions.truncate(first as usize);
         let ids: Vec<i64> = positions
@@ -106,7 +106,8 @@ impl CatalogueSyncQuery {
             .map(|position| position.product_id)
             .collect();
         let product = ctx.look_ahead().field("changes").field("product");
-        let public = gql(public_catalogue::find_many(db, &ids, fields_of(&product)).await)?;
+        let public =
+            gql(public_catalogue::find_many(&app.catalogue_db, &ids, fields_of(&product)).await)?;
         tag_products(ctx, &product, &public);
         let mut public: HashMap<i64, CatalogueProduct> =
             public.into_iter().map(|row| (row.id, row.into())).collect();
