@@ -170,7 +170,6 @@ pub(super) async fn ranked_rows<C: ConnectionTrait + TransactionTrait>(
             Some(after) if tier == after.key => Some(after.id),
             _ => None,
         };
-        let tier_key = || Expr::cust(format!("CAST({tier} AS BIGINT)"));
         let mut in_tier = filtered.clone().filter(condition.clone());
         if let Some(below) = below {
             in_tier = in_tier.filter(product_id().lt(below));
@@ -181,16 +180,7 @@ pub(super) async fn ranked_rows<C: ConnectionTrait + TransactionTrait>(
         QueryTrait::query(&mut recent)
             .from_clear()
             .from_subquery(newest_products(below, window), products::Entity);
-        let found = fetch(
-            db,
-            recent,
-            page.fields,
-            tier_key(),
-            &[product_id()],
-            Order::Desc,
-            limit,
-        )
-        .await?;
+        let found = fetch_tier(db, recent, page.fields, tier, limit).await?;
         let window_exhausted = (found.len() as u64) < limit;
         rows.extend(found);
         if !window_exhausted {
@@ -198,53 +188,22 @@ pub(super) async fn ranked_rows<C: ConnectionTrait + TransactionTrait>(
         }
 
         // Sparse matches: which index to use now depends on the values.
+        if !custom_plans
+            && planned_for_values.is_none()
+            && db.get_database_backend() == DbBackend::Postgres
+        {
+            let transaction = db.begin().await?;
+            transaction
+                .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
+                .await?;
+            planned_for_values = Some(transaction);
+        }
         let older = in_tier.filter(product_id().lt(window_floor(below, window)));
         let limit = wanted - rows.len() as u64;
-        let sparse = match &planned_for_values {
-            Some(transaction) => {
-                fetch(
-                    transaction,
-                    older,
-                    page.fields,
-                    tier_key(),
-                    &[product_id()],
-                    Order::Desc,
-                    limit,
-                )
-                .await?
-            }
-            None if custom_plans || db.get_database_backend() != DbBackend::Postgres => {
-                fetch(
-                    db,
-                    older,
-                    page.fields,
-                    tier_key(),
-                    &[product_id()],
-                    Order::Desc,
-                    limit,
-                )
-                .await?
-            }
-            None => {
-                let transaction = db.begin().await?;
-                transaction
-                    .execute_unprepared(&format!("SET LOCAL plan_cache_mode = {CUSTOM_PLANS}"))
-                    .await?;
-                let sparse = fetch(
-                    &transaction,
-                    older,
-                    page.fields,
-                    tier_key(),
-                    &[product_id()],
-                    Order::Desc,
-                    limit,
-                )
-                .await?;
-                planned_for_values = Some(transaction);
-                sparse
-            }
-        };
-        rows.extend(sparse);
+        rows.extend(match &planned_for_values {
+            Some(transaction) => fetch_tier(transaction, older, page.fields, tier, limit).await?,
+            None => fetch_tier(db, older, page.fields, tier, limit).await?,
+        });
         if rows.len() as u64 >= wanted {
             break;
         }
@@ -253,6 +212,27 @@ pub(super) async fn ranked_rows<C: ConnectionTrait + TransactionTrait>(
         transaction.commit().await?;
     }
     Ok(rows)
+}
+
+/// Up to `limit` rows of one RELEVANCE tier, newest first, keyed by the tier.
+async fn fetch_tier(
+    db: &impl ConnectionTrait,
+    select: Select<products::Entity>,
+    fields: CatalogueFields,
+    tier: i64,
+    limit: u64,
+) -> AppResult<Vec<PublicProduct>> {
+    let tier_key = Expr::cust(format!("CAST({tier} AS BIGINT)"));
+    fetch(
+        db,
+        select,
+        fields,
+        tier_key,
+        &[product_id()],
+        Order::Desc,
+        limit,
+    )
+    .await
 }
 
 /// `SELECT * FROM products`, the `window` newest below `below`.
