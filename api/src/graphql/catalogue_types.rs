@@ -7,8 +7,6 @@ use chrono::{DateTime, Utc};
 use super::{
     categories::{Category, category_by_id},
     enums::SellerSector,
-    loaders::{CachedLoader, ImagesLoader, VariantsLoader},
-    money::Money,
     product_variants::ProductVariant,
     products::{ProductImage, ProductPriceRange},
     relay::to_id,
@@ -56,7 +54,7 @@ impl From<PublicSeller> for SellerProfile {
 }
 
 /// A product as the public catalogue shows it: ACTIVE, of an ACTIVE seller.
-// Its seller, and its price range and stock when asked, come with it from the page's statement.
+// Its seller, and whatever else the query shows of it, come with it from the page's statement.
 #[derive(SimpleObject, Clone)]
 #[graphql(complex)]
 pub struct CatalogueProduct {
@@ -102,16 +100,12 @@ impl From<PublicProduct> for CatalogueProduct {
     }
 }
 
-// The variants and images come with the product whenever the query asks for them
-// (`catalogue::fields_of`); the loaders only stand in when a query reaches them another way.
-impl CatalogueProduct {
-    async fn variant_models(
-        &self,
-        ctx: &Context<'_>,
-    ) -> async_graphql::Result<Vec<entity::product_variants::Model>> {
-        let loader = ctx.data::<CachedLoader<VariantsLoader>>()?;
-        Ok(loader.load_one(self.db_id).await?.unwrap_or_default())
-    }
+/// What the statement that read the product brought of `part`: the resolver that read it
+/// asked for every part the query selects (`catalogue::fields_of`).
+fn read<'a, T>(part: &'a Option<T>, name: &str) -> async_graphql::Result<&'a T> {
+    Ok(part
+        .as_ref()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("the product's {name} was not read")))?)
 }
 
 #[ComplexObject]
@@ -122,14 +116,7 @@ impl CatalogueProduct {
     }
 
     async fn description(&self) -> async_graphql::Result<&str> {
-        // The resolver that read the product asked for the description whenever the query
-        // selects it (`catalogue::fields_of`).
-        Ok(self
-            .loaded_description
-            .as_deref()
-            .ok_or(AppError::Internal(anyhow::anyhow!(
-                "the product's description was not read"
-            )))?)
+        Ok(read(&self.loaded_description, "description")?)
     }
 
     async fn seller(&self) -> &SellerProfile {
@@ -141,56 +128,23 @@ impl CatalogueProduct {
     }
 
     /// In display order; never empty.
-    async fn variants(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductVariant>> {
-        if let Some(variants) = &self.loaded_variants {
-            return Ok(variants.iter().cloned().map(Into::into).collect());
-        }
-        Ok(self
-            .variant_models(ctx)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect())
+    async fn variants(&self) -> async_graphql::Result<Vec<ProductVariant>> {
+        let variants = read(&self.loaded_variants, "variants")?;
+        Ok(variants.iter().cloned().map(Into::into).collect())
     }
 
     /// In display order; at most 10.
-    async fn images(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ProductImage>> {
-        if let Some(images) = &self.loaded_images {
-            return Ok(images.iter().cloned().map(Into::into).collect());
-        }
-        let loader = ctx.data::<CachedLoader<ImagesLoader>>()?;
-        let images = loader.load_one(self.db_id).await?.unwrap_or_default();
-        Ok(images.into_iter().map(Into::into).collect())
+    async fn images(&self) -> async_graphql::Result<Vec<ProductImage>> {
+        let images = read(&self.loaded_images, "images")?;
+        Ok(images.iter().cloned().map(Into::into).collect())
     }
 
-    async fn price_range(&self, ctx: &Context<'_>) -> async_graphql::Result<ProductPriceRange> {
-        let range = match self.loaded_price_range {
-            Some(range) => range,
-            None => {
-                let variants = self.variant_models(ctx).await?;
-                let prices = variants.iter().map(|variant| variant.price);
-                // A product always has a variant; 0 only stands in for the impossible case.
-                PriceRange {
-                    min: prices.clone().min().unwrap_or_default(),
-                    max: prices.max().unwrap_or_default(),
-                }
-            }
-        };
-        Ok(ProductPriceRange {
-            min_variant_price: Money::rupiah(range.min),
-            max_variant_price: Money::rupiah(range.max),
-        })
+    async fn price_range(&self) -> async_graphql::Result<ProductPriceRange> {
+        Ok((*read(&self.loaded_price_range, "price range")?).into())
     }
 
     /// Some variant has stock.
-    async fn in_stock(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
-        if let Some(in_stock) = self.loaded_in_stock {
-            return Ok(in_stock);
-        }
-        Ok(self
-            .variant_models(ctx)
-            .await?
-            .iter()
-            .any(|variant| variant.stock > 0))
+    async fn in_stock(&self) -> async_graphql::Result<bool> {
+        Ok(*read(&self.loaded_in_stock, "stock")?)
     }
 }

@@ -10,17 +10,14 @@ use async_graphql::{
     dataloader::{DataLoader, HashMapCache, Loader},
 };
 use entity::{
-    aggregators, categories, channel_listings, channels, product_images, product_variants,
-    seller_onboarding_steps, sellers,
+    aggregators, categories, channel_listings, channels, seller_onboarding_steps, sellers,
 };
 use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::Caller,
     service::{
-        aggregators as aggregator_service,
-        catalogue::batches,
-        categories as category_service, listings,
+        aggregators as aggregator_service, categories as category_service, listings,
         sellers::{self as seller_service, onboarding},
     },
     state::AppContext,
@@ -109,19 +106,6 @@ pub trait RequestLoader: Loader<i64, Error = async_graphql::Error> {
 }
 
 batch_loader!(
-    /// Variants by product id, in display order.
-    VariantsLoader,
-    Vec<product_variants::Model>,
-    batches::variants
-);
-batch_loader!(
-    /// Images by product id, in display order.
-    ImagesLoader,
-    Vec<product_images::Model>,
-    batches::images
-);
-
-batch_loader!(
     /// Channels by id (a page of listings names few channels).
     ChannelLoader,
     channels::Model,
@@ -192,8 +176,6 @@ pub fn attach(
     }
     request
         .data(loader(OnboardingStepsLoader { db: app.db.clone() }))
-        .data(cached::<VariantsLoader>(app, caller))
-        .data(cached::<ImagesLoader>(app, caller))
         .data(cached::<ChannelLoader>(app, caller))
         .data(cached::<CategoryChildrenLoader>(app, caller))
         .data(cached::<ScopedSellerLoader>(app, caller))

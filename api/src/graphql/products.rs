@@ -20,7 +20,10 @@ use super::{
 use crate::{
     error::AppError,
     service::{
-        catalogue::ProductDetail,
+        catalogue::{
+            ProductDetail,
+            public::{PriceRange, PublicImage},
+        },
         products::{
             self as service,
             search::{self as product_search, ProductFilter},
@@ -62,8 +65,17 @@ impl ProductImage {
     }
 }
 
-impl From<crate::service::catalogue::public::PublicImage> for ProductImage {
-    fn from(image: crate::service::catalogue::public::PublicImage) -> Self {
+impl From<PriceRange> for ProductPriceRange {
+    fn from(range: PriceRange) -> Self {
+        Self {
+            min_variant_price: Money::rupiah(range.min),
+            max_variant_price: Money::rupiah(range.max),
+        }
+    }
+}
+
+impl From<PublicImage> for ProductImage {
+    fn from(image: PublicImage) -> Self {
         Self {
             db_id: image.id,
             url: image.url,
@@ -135,12 +147,7 @@ impl Product {
     }
 
     async fn price_range(&self) -> ProductPriceRange {
-        let prices = self.variants.iter().map(|variant| variant.price_rupiah);
-        // A product always has a variant; 0 only stands in for the impossible empty case.
-        ProductPriceRange {
-            min_variant_price: Money::rupiah(prices.clone().min().unwrap_or_default()),
-            max_variant_price: Money::rupiah(prices.max().unwrap_or_default()),
-        }
+        PriceRange::of(self.variants.iter().map(|variant| variant.price_rupiah)).into()
     }
 }
 

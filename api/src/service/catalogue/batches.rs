@@ -1,9 +1,10 @@
-//! Batched reads for the public catalogue's DataLoaders: one statement per batch of keys.
+//! Batched reads of sellers and categories by id, one statement per batch: what listings and
+//! feeds show of a product besides its own rows.
 
 use std::collections::HashMap;
 
-use entity::{categories, product_images, product_variants, sellers};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{categories, sellers};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::error::AppResult;
 
@@ -33,45 +34,4 @@ pub async fn categories(
         .into_iter()
         .map(|category| (category.id, category))
         .collect())
-}
-
-/// The variants of each product, in display order (every asked id gets an entry).
-pub async fn variants(
-    db: &impl ConnectionTrait,
-    product_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<product_variants::Model>>> {
-    let mut by_product: HashMap<i64, Vec<_>> =
-        product_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for variant in product_variants::Entity::find()
-        .filter(product_variants::Column::ProductId.is_in(product_ids.to_vec()))
-        .order_by_asc(product_variants::Column::Position)
-        .order_by_asc(product_variants::Column::Id)
-        .all(db)
-        .await?
-    {
-        by_product
-            .entry(variant.product_id)
-            .or_default()
-            .push(variant);
-    }
-    Ok(by_product)
-}
-
-/// The images of each product, in display order (every asked id gets an entry).
-pub async fn images(
-    db: &impl ConnectionTrait,
-    product_ids: &[i64],
-) -> AppResult<HashMap<i64, Vec<product_images::Model>>> {
-    let mut by_product: HashMap<i64, Vec<_>> =
-        product_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for image in product_images::Entity::find()
-        .filter(product_images::Column::ProductId.is_in(product_ids.to_vec()))
-        .order_by_asc(product_images::Column::Position)
-        .order_by_asc(product_images::Column::Id)
-        .all(db)
-        .await?
-    {
-        by_product.entry(image.product_id).or_default().push(image);
-    }
-    Ok(by_product)
 }

@@ -1,6 +1,6 @@
 //! The aggregator's product catalogue as it is read: a product with its details, the public
 //! catalogue the mobile apps browse, the change log behind their delta sync, and the batched
-//! reads behind the DataLoaders. Changes to products end in `super::product_changes`.
+//! reads of sellers and categories. Changes to products end in `super::product_changes`.
 
 pub mod batches;
 pub mod changes;

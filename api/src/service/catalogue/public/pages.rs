@@ -12,29 +12,35 @@ use super::query::{
     CatalogueAfter, CatalogueFields, CataloguePageRequest, CatalogueSort, PriceRange, PublicImage,
     PublicProduct, PublicSeller, PublicVariant,
 };
-use crate::error::AppError;
-use crate::{error::AppResult, search};
+use crate::{
+    error::{AppError, AppResult},
+    search,
+};
 
 /// The plan mode of statements whose best plan depends on their values.
 pub(super) const CUSTOM_PLANS: &str = "force_custom_plan";
 
+/// `SELECT … FROM product_variants` of the product the outer statement reads.
+fn variants_of_the_product() -> SelectStatement {
+    let mut variants = Query::select();
+    variants.from(product_variants::Entity).and_where(
+        Expr::col((
+            product_variants::Entity,
+            product_variants::Column::ProductId,
+        ))
+        .equals((products::Entity, products::Column::Id)),
+    );
+    variants
+}
+
 /// `aggregate` over the price of the product's variants: a sub-select the database answers
 /// from the variants' product index.
 fn variant_price(aggregate: fn(Expr) -> SimpleExpr) -> SimpleExpr {
-    let mut prices = Query::select();
-    prices
-        .expr(aggregate(Expr::col((
-            product_variants::Entity,
-            product_variants::Column::Price,
-        ))))
-        .from(product_variants::Entity)
-        .and_where(
-            Expr::col((
-                product_variants::Entity,
-                product_variants::Column::ProductId,
-            ))
-            .equals((products::Entity, products::Column::Id)),
-        );
+    let mut prices = variants_of_the_product();
+    prices.expr(aggregate(Expr::col((
+        product_variants::Entity,
+        product_variants::Column::Price,
+    ))));
     SimpleExpr::SubQuery(None, Box::new(prices.into()))
 }
 
@@ -49,17 +55,9 @@ fn max_price() -> SimpleExpr {
 
 /// Whether some variant of the product has stock.
 fn some_variant_in_stock() -> SimpleExpr {
-    let mut stocked = Query::select();
+    let mut stocked = variants_of_the_product();
     stocked
         .expr(Expr::val(1))
-        .from(product_variants::Entity)
-        .and_where(
-            Expr::col((
-                product_variants::Entity,
-                product_variants::Column::ProductId,
-            ))
-            .equals((products::Entity, products::Column::Id)),
-        )
         .and_where(product_variants::Column::Stock.gt(0));
     Expr::exists(stocked)
 }
@@ -394,11 +392,7 @@ fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<Public
     let price_range = match (&variants, fields.price_range) {
         (_, false) => None,
         (Some(variants), true) => {
-            let prices = variants.iter().map(|variant| variant.price);
-            Some(PriceRange {
-                min: prices.clone().min().unwrap_or_default(),
-                max: prices.max().unwrap_or_default(),
-            })
+            Some(PriceRange::of(variants.iter().map(|variant| variant.price)))
         }
         (None, true) => {
             let price = |column| {

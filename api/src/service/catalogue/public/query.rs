@@ -145,6 +145,17 @@ pub struct PriceRange {
     pub max: i64,
 }
 
+impl PriceRange {
+    /// The range of `prices`; 0 to 0 for none, which a product (never without a variant)
+    /// does not have.
+    pub fn of(prices: impl Iterator<Item = i64> + Clone) -> Self {
+        Self {
+            min: prices.clone().min().unwrap_or_default(),
+            max: prices.max().unwrap_or_default(),
+        }
+    }
+}
+
 /// A public product with its seller, read in one statement with what `CatalogueFields` asked.
 #[derive(Clone, Debug)]
 pub struct PublicProduct {
