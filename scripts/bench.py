@@ -125,6 +125,8 @@ def server_env(database_url, response_cache):
         }
     )
     env.setdefault("JWT_SECRET", "bench-secret-bench-secret-bench-secret-00")
+    # As docker-compose.yml sets it for production; PostGraphile's pool in (h) matches it.
+    env.setdefault("DATABASE_MAX_CONNECTIONS", "20")
     return env
 
 

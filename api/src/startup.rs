@@ -18,7 +18,7 @@ use crate::{
     config::{Settings, redact_url},
     db,
     events::EventBus,
-    graphql::{DermagaSchema, ResponseStore, build_schema},
+    graphql::{DermagaSchema, Pipeline, ResponseStore, build_pipeline, build_schema},
     http::{self, HeadDeadline, SubscriptionHub},
     metrics::Metrics,
     service::auth::ensure_platform_admin,
@@ -60,6 +60,7 @@ impl Application {
         };
         let responses = ResponseStore::new(context.cache.clone(), &settings.response_cache);
         let schema = build_schema(Some((context.clone(), responses.clone())));
+        let pipeline = build_pipeline(context.clone(), responses.clone());
         let hub = SubscriptionHub {
             events: EventBus::start(&context.db),
             open: Arc::default(),
@@ -67,7 +68,7 @@ impl Application {
         let mut servers = vec![serve(
             listener,
             context.clone(),
-            schema,
+            (schema, pipeline),
             responses,
             hub,
             metrics_listener.is_none(),
@@ -240,7 +241,7 @@ pub async fn connect_cache(settings: &Settings) -> anyhow::Result<Cache> {
 fn serve(
     listener: TcpListener,
     context: AppContext,
-    schema: DermagaSchema,
+    (schema, pipeline): (DermagaSchema, Pipeline),
     responses: ResponseStore,
     hub: SubscriptionHub,
     public_metrics: bool,
@@ -251,6 +252,7 @@ fn serve(
     let local_address = listener.local_addr()?;
     let context = web::Data::new(context);
     let schema = web::Data::new(schema);
+    let pipeline = web::Data::new(pipeline);
     let responses = web::Data::new(responses);
     let hub = web::Data::new(hub);
     let builder = Server::build();
@@ -269,6 +271,7 @@ fn serve(
                 ))
                 .app_data(context.clone())
                 .app_data(schema.clone())
+                .app_data(pipeline.clone())
                 .app_data(responses.clone())
                 .app_data(hub.clone())
                 .app_data(web::PayloadConfig::new(1024 * 1024))

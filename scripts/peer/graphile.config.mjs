@@ -14,8 +14,9 @@ const preset = {
     makePgService({
       connectionString: process.env.DATABASE_URL,
       schemas: ["public"],
-      // As many connections as Dermaga's pool (DATABASE_MAX_CONNECTIONS, 10 by default).
-      poolConfig: { max: 10 },
+      // As many connections as Dermaga's pool in the benchmark (DATABASE_MAX_CONNECTIONS=20,
+      // as docker-compose.yml sets it).
+      poolConfig: { max: 20 },
     }),
   ],
   grafserv: {

@@ -116,7 +116,9 @@ impl Settings {
             validate_redis_url(url)?;
         }
         let jwt = JwtSettings::from_env(&env, app_env, demo)?;
-        let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // A worker's runtime is single-threaded: while it computes a response, the database
+        // answers its other requests wait for; twice as many workers as cores keep both busy.
+        let default_workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
         let allow_private_webhooks = env.parse(
             "ALLOW_PRIVATE_WEBHOOKS",
             app_env == AppEnv::Development || demo,

@@ -57,30 +57,37 @@ impl Extension for PerRequest {
         mut request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        if let Some(value) = request.extensions.remove("persistedQuery") {
-            let persisted = parse(value)?;
-            let key = format!("apq:{}", persisted.sha256_hash);
-            if request.query.trim().is_empty() {
-                // A cache that is down answers like an unknown hash: the client sends the query.
-                match self.cache.get(&key).await {
-                    Ok(Some(query)) => request.query = query,
-                    _ => {
-                        return Err(error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"));
-                    }
-                }
-            } else {
-                let actual = format!("{:x}", Sha256::digest(request.query.as_bytes()));
-                if actual != persisted.sha256_hash {
-                    return Err(error(
-                        "provided sha does not match query",
-                        "PERSISTED_QUERY_HASH_MISMATCH",
-                    ));
-                }
-                let _ = self.cache.set(&key, &request.query, KEEP_FOR).await;
-            }
-        }
+        resolve(&self.cache, &mut request).await?;
         next.run(ctx, request).await
     }
+}
+
+/// Puts a persisted query's text into `request`, or stores the text it brings under its hash;
+/// a request without `extensions.persistedQuery` is left as it is.
+pub async fn resolve(cache: &Cache, request: &mut Request) -> ServerResult<()> {
+    if let Some(value) = request.extensions.remove("persistedQuery") {
+        let persisted = parse(value)?;
+        let key = format!("apq:{}", persisted.sha256_hash);
+        if request.query.trim().is_empty() {
+            // A cache that is down answers like an unknown hash: the client sends the query.
+            match cache.get(&key).await {
+                Ok(Some(query)) => request.query = query,
+                _ => {
+                    return Err(error("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND"));
+                }
+            }
+        } else {
+            let actual = format!("{:x}", Sha256::digest(request.query.as_bytes()));
+            if actual != persisted.sha256_hash {
+                return Err(error(
+                    "provided sha does not match query",
+                    "PERSISTED_QUERY_HASH_MISMATCH",
+                ));
+            }
+            let _ = cache.set(&key, &request.query, KEEP_FOR).await;
+        }
+    }
+    Ok(())
 }
 
 /// The query text a hash-only persisted query stands for, when it is stored; for a transport

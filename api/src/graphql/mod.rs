@@ -22,6 +22,7 @@ mod money;
 mod node;
 mod onboarding;
 mod payload;
+mod pipeline;
 mod product_mutations;
 mod product_variants;
 mod products;
@@ -34,7 +35,7 @@ pub mod subscription_quota;
 mod users;
 mod variant_mutations;
 
-use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 use crate::{auth::Caller, error::AppError, state::AppContext};
 
@@ -78,6 +79,7 @@ pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 pub use apq::stored_query as persisted_query_text;
 pub use loaders::attach as attach_loaders;
+pub use pipeline::Pipeline;
 pub use response_cache::{QueriesOnly, ResponseStore};
 
 /// Where the request came from, for throttling and logs.
@@ -86,36 +88,60 @@ pub struct ClientInfo {
     pub ip: String,
 }
 
-/// Builds the schema once; the shared context rides along as schema data, and the response
-/// store backs the response cache (the HTTP transport looks up in the same store).
+/// Builds the schema the WebSocket serves: the shared context rides along as schema data, and
+/// the extensions apply the limits, persisted queries and the response cache (whose store the
+/// HTTP transport looks up in too).
 pub fn build_schema(app: Option<(AppContext, ResponseStore)>) -> DermagaSchema {
+    let Some((app, responses)) = app else {
+        return builder(None).finish();
+    };
+    let graphql = &app.settings.graphql;
+    let persisted = app.cache.clone();
+    let cache = response_cache(&app, responses);
+    builder(Some(app.clone()))
+        // First: it checks the text before anything else reads it, and measures the document
+        // (depth and cost included) once the persisted query has its text.
+        .extension(limits::DocumentLimits::new(graphql.limits.clone()))
+        // Next: the extensions after it see the persisted query as ordinary text.
+        .extension(apq::PersistedQueries::new(persisted))
+        .extension(cache)
+        .finish()
+}
+
+/// Builds what runs HTTP requests: the same schema without extensions, and the pipeline that
+/// takes their place (`pipeline`).
+pub fn build_pipeline(app: AppContext, responses: ResponseStore) -> Pipeline {
+    let limits = app.settings.graphql.limits.clone();
+    let persisted = app.cache.clone();
+    let cache = response_cache(&app, responses);
+    Pipeline::new(builder(Some(app)).finish(), limits, persisted, cache)
+}
+
+fn response_cache(app: &AppContext, responses: ResponseStore) -> response_cache::ResponseCache {
+    response_cache::ResponseCache::new(
+        responses,
+        app.settings.response_cache.clone(),
+        app.metrics.clone(),
+    )
+}
+
+fn builder(app: Option<AppContext>) -> SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
     let mut builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
         SubscriptionRoot::default(),
     );
-    if let Some((app, responses)) = app {
-        let graphql = &app.settings.graphql;
-        // First: it checks the text before anything else reads it, and measures the document
-        // (depth and cost included) once the persisted query has its text.
-        builder = builder.extension(limits::DocumentLimits::new(graphql.limits.clone()));
-        // Next: the extensions after it see the persisted query as ordinary text.
-        builder = builder.extension(apq::PersistedQueries::new(app.cache.clone()));
-        if !graphql.introspection {
+    if let Some(app) = app {
+        if !app.settings.graphql.introspection {
             builder = builder.disable_introspection();
         }
         if !app.settings.http.graphql_suggestions {
             // "Did you mean …?" would name the fields that introspection hides.
             builder = builder.disable_suggestions();
         }
-        builder = builder.extension(response_cache::ResponseCache::new(
-            responses,
-            app.settings.response_cache.clone(),
-            app.metrics.clone(),
-        ));
         builder = builder.data(app);
     }
-    builder.finish()
+    builder
 }
 
 /// The SDL that `api/schema.graphql` must match.

@@ -9,7 +9,7 @@ use crate::{
     auth::Caller,
     error::{AppError, REQUEST_ID},
     graphql::{
-        ClientInfo, DermagaSchema, attach_loaders, limits,
+        ClientInfo, DermagaSchema, Pipeline, attach_loaders, limits,
         response_cache::{LookedUp, Lookup, ResponseStore, SURROGATE_KEY},
     },
     service::auth::sessions,
@@ -27,7 +27,7 @@ use super::{
 
 pub async fn post(
     app: web::Data<AppContext>,
-    schema: web::Data<DermagaSchema>,
+    pipeline: web::Data<Pipeline>,
     responses: web::Data<ResponseStore>,
     http: HttpRequest,
     payload: web::Payload,
@@ -40,7 +40,7 @@ pub async fn post(
         timeout: app.settings.http.body_timeout,
     };
     match body::read(&http, payload, limits).await {
-        Ok(request) => execute(app, schema, &responses, http, request, media).await,
+        Ok(request) => execute(app, &pipeline, &responses, http, request, media).await,
         Err(error) => error.into_response(media),
     }
 }
@@ -50,6 +50,7 @@ pub async fn post(
 pub async fn get(
     app: web::Data<AppContext>,
     schema: web::Data<DermagaSchema>,
+    pipeline: web::Data<Pipeline>,
     responses: web::Data<ResponseStore>,
     hub: web::Data<SubscriptionHub>,
     http: HttpRequest,
@@ -96,7 +97,7 @@ pub async fn get(
     };
     // A persisted query is only known once resolved: the schema refuses mutations then.
     let request = request.data(crate::graphql::QueriesOnly);
-    execute(app, schema, &responses, http, request.into(), media).await
+    execute(app, &pipeline, &responses, http, request.into(), media).await
 }
 
 fn query_string_request(
@@ -157,7 +158,7 @@ async fn serve_cached(
 
 async fn execute(
     app: web::Data<AppContext>,
-    schema: web::Data<DermagaSchema>,
+    pipeline: &Pipeline,
     responses: &ResponseStore,
     http: HttpRequest,
     request: async_graphql::BatchRequest,
@@ -196,7 +197,7 @@ async fn execute(
             let operations: Vec<Option<String>> =
                 request.iter().map(|r| r.operation_name.clone()).collect();
             let started = std::time::Instant::now();
-            let response = run(&app, &schema, request, keyed, media).await?;
+            let response = run(&app, pipeline, request, keyed, media).await?;
             super::metrics::record(&app.metrics, &operations, started.elapsed(), &response);
             response
         })
@@ -270,7 +271,7 @@ fn apply_cache_policy(
 /// stored answer to an earlier request with the same key, which counts as no execution.
 async fn run(
     app: &AppContext,
-    schema: &DermagaSchema,
+    pipeline: &Pipeline,
     request: async_graphql::BatchRequest,
     keyed: Option<idempotency::Keyed>,
     media: MediaType,
@@ -280,11 +281,13 @@ async fn run(
     // document's limits (graphql/limits) before it validates anything.
     let timeout = app.settings.graphql.request_timeout;
     match keyed {
-        None => Ok(tokio::time::timeout(timeout, schema.execute_batch(request))
-            .await
-            .map_err(|_| timed_out(media, timeout, false))),
+        None => Ok(
+            tokio::time::timeout(timeout, pipeline.execute_batch(request))
+                .await
+                .map_err(|_| timed_out(media, timeout, false)),
+        ),
         Some(keyed) => {
-            match idempotency::execute(&app.db, schema, request, keyed, media, timeout).await {
+            match idempotency::execute(&app.db, pipeline, request, keyed, media, timeout).await {
                 Outcome::Ran(response) => Ok(Ok(response)),
                 Outcome::TimedOut => Ok(Err(timed_out(media, timeout, true))),
                 Outcome::Answered(answer) => Err(answer),
@@ -299,7 +302,17 @@ fn request_id(http: &HttpRequest) -> String {
         .get("x-request-id")
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.is_empty() && value.len() <= 64)
-        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+/// This process's random prefix and a counter: unique across replicas, without the system
+/// call for randomness that a UUID per request costs.
+fn new_request_id() -> String {
+    static PREFIX: std::sync::LazyLock<u64> =
+        std::sync::LazyLock::new(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let next = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("{:016x}{next:016x}", *PREFIX)
 }
 
 fn attach_batch_loaders(

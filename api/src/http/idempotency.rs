@@ -26,7 +26,7 @@ use crate::{
     auth::Caller,
     cache::Cache,
     error::REQUEST_ID,
-    graphql::{DermagaSchema, persisted_query_text},
+    graphql::{Pipeline, persisted_query_text},
     service::idempotency::{self, Answer, Begun, RENEW_EVERY},
 };
 
@@ -223,7 +223,7 @@ pub enum Outcome {
 /// waits for it at most `timeout`.
 pub async fn execute(
     db: &sea_orm::DatabaseConnection,
-    schema: &DermagaSchema,
+    pipeline: &Pipeline,
     request: BatchRequest,
     keyed: Keyed,
     media: MediaType,
@@ -232,7 +232,7 @@ pub async fn execute(
     let request_id = REQUEST_ID.try_with(Clone::clone).unwrap_or_default();
     let task = tokio::spawn(REQUEST_ID.scope(
         request_id,
-        run_once(db.clone(), schema.clone(), request, keyed, media),
+        run_once(db.clone(), pipeline.clone(), request, keyed, media),
     ));
     let began = match tokio::time::timeout(timeout, task).await {
         Err(_) => return Outcome::TimedOut,
@@ -282,7 +282,7 @@ enum Ran {
 
 async fn run_once(
     db: sea_orm::DatabaseConnection,
-    schema: DermagaSchema,
+    pipeline: Pipeline,
     request: BatchRequest,
     keyed: Keyed,
     media: MediaType,
@@ -294,7 +294,7 @@ async fn run_once(
         Begun::Reused => return Ok(Ran::Reused),
         Begun::InUse => return Ok(Ran::InUse),
     };
-    let execution = schema.execute_batch(request);
+    let execution = pipeline.execute_batch(request);
     tokio::pin!(execution);
     let mut renew =
         tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);

@@ -12,9 +12,10 @@ use std::sync::{
 };
 
 use async_graphql::{
-    Request, Response, ServerResult,
+    Request, Response, ServerError, ServerResult,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextRequest},
-    parser::parse_query,
+    parser::{parse_query, types::ExecutableDocument},
+    registry::Registry,
 };
 
 use super::{Refusal, check_document, check_text};
@@ -93,20 +94,56 @@ impl Extension for PerRequest {
         }
         check_text(&request.query, &self.limits).map_err(|refusal| self.refuse(refusal))?;
         let mut request = next.run(ctx, request).await?;
-        // A persisted query's text was checked when it was stored, under the limits then.
-        check_text(&request.query, &self.limits).map_err(|refusal| self.refuse(refusal))?;
-        let document = parse_query(&request.query)?;
-        let cost = check_document(
-            &document,
-            &ctx.schema_env.registry,
-            &request.variables,
-            request.operation_name.as_deref(),
-            &self.limits,
-        )
-        .map_err(|refusal| self.refuse(refusal))?;
+        let cost =
+            measure(&mut request, &ctx.schema_env.registry, &self.limits).map_err(|refused| {
+                match refused {
+                    Measured::Refused(refusal) => self.refuse(refusal),
+                    Measured::Unparsable(error) => error,
+                }
+            })?;
         self.requested.store(cost, Ordering::Relaxed);
-        request.data.insert(QueryCost(cost));
-        request.set_parsed_query(document);
         Ok(request)
     }
+}
+
+/// Why `measure` refused a request.
+pub enum Measured {
+    Refused(Refusal),
+    Unparsable(ServerError),
+}
+
+/// Parses the request's text once it is final (a persisted query has its text only then),
+/// measures the document and hands it on parsed with its cost (`QueryCost`), so that
+/// async-graphql validates only what was measured. Returns the cost.
+pub fn measure(
+    request: &mut Request,
+    registry: &Registry,
+    limits: &QueryLimits,
+) -> Result<usize, Measured> {
+    measure_with(request, registry, limits, |query| {
+        parse_query(query).map_err(Into::into)
+    })
+}
+
+/// `measure`, with the document parsed by `parse` (which may remember documents it parsed).
+pub fn measure_with(
+    request: &mut Request,
+    registry: &Registry,
+    limits: &QueryLimits,
+    parse: impl FnOnce(&str) -> Result<ExecutableDocument, ServerError>,
+) -> Result<usize, Measured> {
+    // A persisted query's text was checked when it was stored, under the limits then.
+    check_text(&request.query, limits).map_err(Measured::Refused)?;
+    let document = parse(&request.query).map_err(Measured::Unparsable)?;
+    let cost = check_document(
+        &document,
+        registry,
+        &request.variables,
+        request.operation_name.as_deref(),
+        limits,
+    )
+    .map_err(Measured::Refused)?;
+    request.data.insert(QueryCost(cost));
+    request.set_parsed_query(document);
+    Ok(cost)
 }

@@ -14,7 +14,7 @@ mod tokens;
 use async_graphql::{ServerError, Variables, parser::types::ExecutableDocument};
 
 pub use document::{SchemaShape, Written, expanded, written};
-pub use extension::{DocumentLimits, QueryCost};
+pub use extension::{DocumentLimits, Measured, QueryCost, measure, measure_with};
 pub use tokens::count_tokens;
 
 use crate::config::QueryLimits;

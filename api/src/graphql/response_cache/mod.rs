@@ -87,7 +87,10 @@ pub struct LookedUp {
     pub snapshot: Option<Snapshot>,
 }
 
-/// The extension factory, registered once on the schema.
+/// The response cache's side of running requests: the extension factory registered on the
+/// schema that serves the WebSocket, and the steps the HTTP transport's pipeline
+/// (`super::pipeline`) runs itself.
+#[derive(Clone)]
 pub struct ResponseCache {
     store: ResponseStore,
     settings: ResponseCacheSettings,
@@ -106,57 +109,63 @@ impl ResponseCache {
             metrics,
         }
     }
-}
 
-impl ExtensionFactory for ResponseCache {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerRequest {
-            store: self.store.clone(),
-            settings: self.settings.clone(),
-            metrics: self.metrics.clone(),
-            plan: std::sync::Mutex::default(),
-            tags: Arc::default(),
-        })
+    /// What the request's data says of it, and its fingerprint when its response may be cached
+    /// (an `anonymous` caller and caching on); such a request gets `tags` to collect what its
+    /// resolvers show.
+    pub(super) async fn plan(
+        &self,
+        request: &mut Request,
+        anonymous: bool,
+        tags: &Arc<ResponseTags>,
+    ) -> Plan {
+        let mut plan = Plan {
+            operation_name: request.operation_name.clone(),
+            queries_only: request_data::<QueriesOnly>(request).is_some(),
+            looked_up: request_data::<LookedUp>(request)
+                .map(|looked_up| looked_up.snapshot.clone()),
+            ..Plan::default()
+        };
+        if self.settings.enabled && anonymous {
+            plan.fingerprint = self.store.fingerprint(request).await;
+            if plan.fingerprint.is_some() {
+                request.data.insert(tags.clone());
+            }
+        }
+        plan
     }
-}
 
-struct PerRequest {
-    store: ResponseStore,
-    settings: ResponseCacheSettings,
-    metrics: Arc<Metrics>,
-    plan: std::sync::Mutex<Plan>,
-    tags: Arc<ResponseTags>,
-}
-
-/// What this request turned out to be, learnt as it goes through the stages.
-#[derive(Clone, Default)]
-struct Plan {
-    operation_name: Option<String>,
-    /// Set for anonymous callers when caching is on.
-    fingerprint: Option<Arc<str>>,
-    /// Set when the transport already looked up and missed.
-    looked_up: Option<Option<Snapshot>>,
-    complexity: usize,
-    kind: Option<OperationType>,
-    /// Some root field does not tag what it shows.
-    untagged_roots: bool,
-    queries_only: bool,
-}
-
-impl PerRequest {
-    fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
-        self.plan
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `execution`, the request's execution planned by `plan`: a mutation publishes what
+    /// it changed once it has run; a query that may be cached is answered from the cache when
+    /// the transport did not look it up already, and stored with its tags.
+    pub(super) async fn run(
+        &self,
+        plan: Plan,
+        tags: &ResponseTags,
+        execution: impl std::future::Future<Output = Response>,
+    ) -> Response {
+        let mut plan = plan;
+        match (plan.kind, plan.fingerprint.take()) {
+            (Some(OperationType::Mutation), _) => {
+                let (response, changed) =
+                    invalidation::collecting(&self.store.cache, execution).await;
+                // Even after errors: a mutation may have committed part of its work.
+                invalidation::publish(&self.store.cache, changed).await;
+                response
+            }
+            (Some(OperationType::Query), Some(fingerprint)) => {
+                self.cached_query(plan, tags, fingerprint, execution).await
+            }
+            _ => execution.await,
+        }
     }
 
     async fn cached_query(
         &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
         plan: Plan,
+        tags: &ResponseTags,
         fingerprint: Arc<str>,
-        next: NextExecute<'_>,
+        execution: impl std::future::Future<Output = Response>,
     ) -> Response {
         let fingerprint = &*fingerprint;
         // Read before executing: a write that publishes meanwhile is after this position, so
@@ -176,10 +185,9 @@ impl PerRequest {
             },
         };
         self.metrics.record_cache_miss();
-        let response = next.run(ctx, operation_name).await;
+        let response = execution.await;
         let mut tags: Vec<String> = std::mem::take(
-            &mut *self
-                .tags
+            &mut *tags
                 .0
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
@@ -213,6 +221,71 @@ impl PerRequest {
     }
 }
 
+impl ExtensionFactory for ResponseCache {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PerRequest {
+            cache: self.clone(),
+            plan: std::sync::Mutex::default(),
+            tags: Arc::default(),
+        })
+    }
+}
+
+struct PerRequest {
+    cache: ResponseCache,
+    plan: std::sync::Mutex<Plan>,
+    tags: Arc<ResponseTags>,
+}
+
+/// What a request turned out to be, learnt as it goes through the stages.
+#[derive(Clone, Default)]
+pub(super) struct Plan {
+    operation_name: Option<String>,
+    /// Set for anonymous callers when caching is on.
+    fingerprint: Option<Arc<str>>,
+    /// Set when the transport already looked up and missed.
+    looked_up: Option<Option<Snapshot>>,
+    pub(super) complexity: usize,
+    kind: Option<OperationType>,
+    /// Some root field does not tag what it shows.
+    untagged_roots: bool,
+    queries_only: bool,
+}
+
+impl Plan {
+    /// Learns the operation's type from the parsed document; a mutation sent where only
+    /// queries may run is refused.
+    pub(super) fn read_operation(&mut self, document: &ExecutableDocument) -> ServerResult<()> {
+        let Some((kind, untagged_roots)) =
+            selected_operation(document, self.operation_name.as_deref())
+        else {
+            return Ok(());
+        };
+        if self.queries_only && kind != OperationType::Query {
+            let mut error = ServerError::new(
+                "only queries may be sent with GET; send mutations with POST",
+                None,
+            );
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "METHOD_NOT_ALLOWED");
+            return Err(error);
+        }
+        self.kind = Some(kind);
+        self.untagged_roots = untagged_roots;
+        Ok(())
+    }
+}
+
+impl PerRequest {
+    fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.plan
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 #[async_trait::async_trait]
 impl Extension for PerRequest {
     async fn prepare_request(
@@ -221,23 +294,11 @@ impl Extension for PerRequest {
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
+        let mut request = request;
         let caller = request_data::<Caller>(&request).or_else(|| ctx.data_opt::<Caller>());
         let anonymous = matches!(caller, Some(Caller::Anonymous));
-        {
-            let mut plan = self.plan();
-            plan.operation_name = request.operation_name.clone();
-            plan.queries_only = request_data::<QueriesOnly>(&request).is_some();
-            plan.looked_up =
-                request_data::<LookedUp>(&request).map(|looked_up| looked_up.snapshot.clone());
-        }
-        let mut request = request;
-        if self.settings.enabled && anonymous {
-            let fingerprint = self.store.fingerprint(&request).await;
-            if fingerprint.is_some() {
-                request = request.data(self.tags.clone());
-            }
-            self.plan().fingerprint = fingerprint;
-        }
+        let plan = self.cache.plan(&mut request, anonymous, &self.tags).await;
+        *self.plan() = plan;
         next.run(ctx, request).await
     }
 
@@ -249,24 +310,7 @@ impl Extension for PerRequest {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let mut plan = self.plan();
-        if let Some((kind, untagged_roots)) =
-            selected_operation(&document, plan.operation_name.as_deref())
-        {
-            if plan.queries_only && kind != OperationType::Query {
-                let mut error = ServerError::new(
-                    "only queries may be sent with GET; send mutations with POST",
-                    None,
-                );
-                error
-                    .extensions
-                    .get_or_insert_with(Default::default)
-                    .set("code", "METHOD_NOT_ALLOWED");
-                return Err(error);
-            }
-            plan.kind = Some(kind);
-            plan.untagged_roots = untagged_roots;
-        }
+        self.plan().read_operation(&document)?;
         Ok(document)
     }
 
@@ -278,21 +322,9 @@ impl Extension for PerRequest {
     ) -> Response {
         let mut plan = self.plan().clone();
         plan.complexity = ctx.data_opt::<QueryCost>().map_or(0, |cost| cost.0);
-        match (plan.kind, plan.fingerprint.take()) {
-            (Some(OperationType::Mutation), _) => {
-                let (response, changed) =
-                    invalidation::collecting(&self.store.cache, next.run(ctx, operation_name))
-                        .await;
-                // Even after errors: a mutation may have committed part of its work.
-                invalidation::publish(&self.store.cache, changed).await;
-                response
-            }
-            (Some(OperationType::Query), Some(fingerprint)) => {
-                self.cached_query(ctx, operation_name, plan, fingerprint, next)
-                    .await
-            }
-            _ => next.run(ctx, operation_name).await,
-        }
+        self.cache
+            .run(plan, &self.tags, next.run(ctx, operation_name))
+            .await
     }
 }
 

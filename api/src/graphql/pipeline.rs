@@ -1,0 +1,191 @@
+//! How the HTTP transport runs GraphQL requests: the steps the schema's extensions take on the
+//! WebSocket (document limits, persisted queries, the response cache), run here around a
+//! schema that has no extensions.
+//!
+//! A schema with extensions sends every field of every response through their `resolve` chain,
+//! even when none of them hooks it (async-graphql's `resolver_utils::container` looks the field
+//! up in the registry and wraps its future once per extension); on a catalogue page of 300
+//! fields that was a quarter of the server's CPU. The WebSocket keeps the schema with the
+//! extensions: subscriptions are long-lived and few.
+
+use std::{
+    future::Future,
+    sync::{Arc, OnceLock},
+};
+
+use async_graphql::{
+    BatchRequest, BatchResponse, Request, Response, Schema, SchemaEnv, ServerError, ServerResult,
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
+    futures_util::stream::{FuturesOrdered, StreamExt},
+    parser::{parse_query, types::ExecutableDocument},
+};
+
+use super::{
+    DermagaSchema, MutationRoot, QueryRoot, SubscriptionRoot, apq,
+    cost::{self, RateBudget},
+    limits::{self, Measured, Refusal},
+    request_data,
+    response_cache::{ResponseCache, ResponseTags},
+};
+use crate::{auth::Caller, cache::Cache, config::QueryLimits};
+
+/// Runs requests through the limits, persisted queries and the response cache, then the
+/// schema. Cheap to clone.
+#[derive(Clone)]
+pub struct Pipeline {
+    schema: DermagaSchema,
+    /// The schema's registry, for measuring documents.
+    env: SchemaEnv,
+    limits: Arc<QueryLimits>,
+    persisted: Cache,
+    responses: ResponseCache,
+    /// Parsed documents by their text: clients send the same few documents again and again,
+    /// and parsing one costs many times what copying it does.
+    documents: moka::sync::Cache<String, Arc<ExecutableDocument>>,
+}
+
+/// How much memory the remembered documents may take, counted as twice their text.
+const REMEMBERED_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+
+impl Pipeline {
+    /// `schema` must have no extensions: the pipeline takes their place.
+    pub(super) fn new(
+        schema: DermagaSchema,
+        limits: QueryLimits,
+        persisted: Cache,
+        responses: ResponseCache,
+    ) -> Self {
+        Self {
+            schema,
+            env: registry_env(),
+            limits: Arc::new(limits),
+            persisted,
+            responses,
+            documents: moka::sync::Cache::builder()
+                .max_capacity(REMEMBERED_DOCUMENT_BYTES)
+                .weigher(|text: &String, _: &Arc<ExecutableDocument>| {
+                    u32::try_from(text.len().saturating_mul(2)).unwrap_or(u32::MAX)
+                })
+                .build(),
+        }
+    }
+
+    pub async fn execute_batch(&self, batch: BatchRequest) -> BatchResponse {
+        match batch {
+            BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
+            BatchRequest::Batch(requests) => BatchResponse::Batch(
+                requests
+                    .into_iter()
+                    .map(|request| self.execute(request))
+                    .collect::<FuturesOrdered<_>>()
+                    .collect()
+                    .await,
+            ),
+        }
+    }
+
+    /// Every answer reports the query's cost in `extensions.cost`, refusals included.
+    pub async fn execute(&self, request: Request) -> Response {
+        let budget = request_data::<RateBudget>(&request).copied();
+        let mut requested = 0;
+        let response = match self.run(request, &mut requested).await {
+            Ok(response) => response,
+            Err(error) => Response::from_errors(vec![error]),
+        };
+        response.extension(
+            "cost",
+            cost::report(requested, self.limits.max_complexity, budget),
+        )
+    }
+
+    async fn run(&self, mut request: Request, requested: &mut usize) -> ServerResult<Response> {
+        let mut refuse = |refusal: Refusal| {
+            if let Refusal::TooComplex { cost, .. } = refusal {
+                *requested = cost;
+            }
+            refusal.into_server_error()
+        };
+        limits::check_text(&request.query, &self.limits).map_err(&mut refuse)?;
+        apq::resolve(&self.persisted, &mut request).await?;
+        let anonymous = matches!(request_data::<Caller>(&request), Some(Caller::Anonymous));
+        let tags = Arc::<ResponseTags>::default();
+        let mut plan = self.responses.plan(&mut request, anonymous, &tags).await;
+        let parse = |query: &str| self.parse(query);
+        let cost = limits::measure_with(&mut request, &self.env.registry, &self.limits, parse)
+            .map_err(|measured| match measured {
+                Measured::Refused(refusal) => refuse(refusal),
+                Measured::Unparsable(error) => error,
+            })?;
+        *requested = cost;
+        plan.complexity = cost;
+        plan.read_operation(request.parsed_query()?)?;
+        Ok(self
+            .responses
+            .run(plan, &tags, self.schema.execute(request))
+            .await)
+    }
+}
+
+impl Pipeline {
+    fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
+        if let Some(document) = self.documents.get(query) {
+            return Ok(ExecutableDocument::clone(&document));
+        }
+        let document = parse_query(query)?;
+        self.documents
+            .insert(query.to_owned(), Arc::new(document.clone()));
+        Ok(document)
+    }
+}
+
+/// async-graphql shows its registry only to extensions: one request through a schema of the
+/// same types, with an extension that keeps it.
+fn registry_env() -> SchemaEnv {
+    #[derive(Default, Clone)]
+    struct Keep(Arc<OnceLock<SchemaEnv>>);
+    struct Keeping(Keep);
+    impl ExtensionFactory for Keep {
+        fn create(&self) -> Arc<dyn Extension> {
+            Arc::new(Keeping(self.clone()))
+        }
+    }
+    #[async_trait::async_trait]
+    impl Extension for Keeping {
+        async fn prepare_request(
+            &self,
+            ctx: &ExtensionContext<'_>,
+            request: Request,
+            next: NextPrepareRequest<'_>,
+        ) -> ServerResult<Request> {
+            let _ = self.0.0.set(ctx.schema_env.clone());
+            next.run(ctx, request).await
+        }
+    }
+    let kept = Keep::default();
+    let probe = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        SubscriptionRoot::default(),
+    )
+    .extension(kept.clone())
+    .finish();
+    // Nothing in it waits: the first poll runs the extension (and resolves `__typename`).
+    let mut request = std::pin::pin!(probe.execute("{ __typename }"));
+    let _ = request
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()));
+    kept.0
+        .get()
+        .cloned()
+        .unwrap_or_else(|| unreachable!("the probe's extension runs before anything can fail"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_registry_is_the_schemas() {
+        let env = super::registry_env();
+        assert_eq!(env.registry.query_type, "QueryRoot");
+        assert!(env.registry.types.contains_key("CatalogueProduct"));
+    }
+}
