@@ -198,6 +198,9 @@ pub struct CategoryDirectory {
     copy: RwLock<Option<Arc<TreeCopy>>>,
     /// One reload at a time; the others wait for it and read its result.
     reloading: tokio::sync::Mutex<()>,
+    /// When the last reload was tried, whether it succeeded or not: a failing database is
+    /// asked again only after `MISS_RELOAD`, not by every request.
+    attempted: std::sync::Mutex<Option<Instant>>,
 }
 
 /// How old a copy may get before the next read reloads it.
@@ -243,6 +246,7 @@ impl Default for CategoryDirectory {
         Self {
             copy: RwLock::new(None),
             reloading: tokio::sync::Mutex::new(()),
+            attempted: std::sync::Mutex::new(None),
         }
     }
 }
@@ -272,8 +276,11 @@ impl CategoryDirectory {
     async fn copy_knowing(&self, db: &impl ConnectionTrait, id: i64) -> AppResult<Arc<TreeCopy>> {
         let current = self.current();
         let stale = |copy: &TreeCopy| {
-            let age = copy.loaded_at.elapsed();
-            age >= REFRESH || (!copy.by_id.contains_key(&id) && age >= MISS_RELOAD)
+            let wanted = copy.loaded_at.elapsed() >= REFRESH || !copy.by_id.contains_key(&id);
+            wanted
+                && self
+                    .since_attempt()
+                    .is_none_or(|since| since >= MISS_RELOAD)
         };
         match current {
             Some(copy) if !stale(&copy) => Ok(copy),
@@ -283,6 +290,10 @@ impl CategoryDirectory {
                 if let Some(copy) = self.current().filter(|copy| !stale(copy)) {
                     return Ok(copy);
                 }
+                *self
+                    .attempted
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Instant::now());
                 match all(db).await {
                     Ok(rows) => {
                         let copy = Arc::new(TreeCopy::from_rows(rows));
@@ -303,6 +314,13 @@ impl CategoryDirectory {
                 }
             }
         }
+    }
+
+    fn since_attempt(&self) -> Option<Duration> {
+        self.attempted
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .map(|attempted| attempted.elapsed())
     }
 
     fn current(&self) -> Option<Arc<TreeCopy>> {

@@ -253,10 +253,22 @@ async fn a_failed_reload_of_the_categories_keeps_the_copy_in_memory() {
         .execute_unprepared("ALTER TABLE categories RENAME TO categories_hidden")
         .await
         .expect("the table can be renamed");
-    // An unknown id after the reload interval asks for a reload, which fails.
+    // An unknown id after the reload interval asks for a reload, which fails; the next one,
+    // within the interval, does not ask again.
+    let unknown_page = async || {
+        let before = metric(&app, "dermaga_db_statements_total").await;
+        let (unknown, _) = category_page(&app, "gid://dermaga/Category/999999").await;
+        assert!(unknown.is_empty(), "{unknown:?}");
+        metric(&app, "dermaga_db_statements_total").await - before
+    };
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let (unknown, _) = category_page(&app, "gid://dermaga/Category/999999").await;
-    assert!(unknown.is_empty(), "{unknown:?}");
+    let reloading = unknown_page().await;
+    let within_interval = unknown_page().await;
+    assert_eq!(
+        reloading,
+        within_interval + 1.0,
+        "the first unknown id after the interval ran one (failing) reload"
+    );
 
     let (titles, _) = category_page(&app, &snacks).await;
     assert_eq!(titles, ["Produk"]);
