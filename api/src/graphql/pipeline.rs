@@ -14,14 +14,14 @@ use std::{
 };
 
 use async_graphql::{
-    BatchRequest, BatchResponse, Request, Response, Schema, SchemaEnv, ServerError, ServerResult,
+    BatchRequest, BatchResponse, Request, Response, SchemaEnv, ServerError, ServerResult,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest},
     futures_util::stream::{FuturesOrdered, StreamExt},
     parser::{parse_query, types::ExecutableDocument},
 };
 
 use super::{
-    DermagaSchema, MutationRoot, QueryRoot, SubscriptionRoot, apq,
+    DermagaSchema, apq,
     cost::{self, RateBudget},
     limits::{self, Measured, Refusal},
     request_data,
@@ -44,8 +44,11 @@ pub struct Pipeline {
     documents: moka::sync::Cache<String, Arc<ExecutableDocument>>,
 }
 
-/// How much memory the remembered documents may take, counted as twice their text.
+/// How much memory the remembered documents may take, each counted as eight times its text
+/// (a parsed document is several times larger than its text).
 const REMEMBERED_DOCUMENT_BYTES: u64 = 16 * 1024 * 1024;
+/// Longer texts are parsed every time: clients repeat short documents.
+const LONGEST_REMEMBERED_TEXT: usize = 16 * 1024;
 
 impl Pipeline {
     /// `schema` must have no extensions: the pipeline takes their place.
@@ -64,7 +67,7 @@ impl Pipeline {
             documents: moka::sync::Cache::builder()
                 .max_capacity(REMEMBERED_DOCUMENT_BYTES)
                 .weigher(|text: &String, _: &Arc<ExecutableDocument>| {
-                    u32::try_from(text.len().saturating_mul(2)).unwrap_or(u32::MAX)
+                    u32::try_from(text.len().saturating_mul(8)).unwrap_or(u32::MAX)
                 })
                 .build(),
         }
@@ -124,16 +127,16 @@ impl Pipeline {
             .run(plan, &tags, self.schema.execute(request))
             .await)
     }
-}
 
-impl Pipeline {
     fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
         if let Some(document) = self.documents.get(query) {
             return Ok(ExecutableDocument::clone(&document));
         }
         let document = parse_query(query)?;
-        self.documents
-            .insert(query.to_owned(), Arc::new(document.clone()));
+        if query.len() <= LONGEST_REMEMBERED_TEXT {
+            self.documents
+                .insert(query.to_owned(), Arc::new(document.clone()));
+        }
         Ok(document)
     }
 }
@@ -162,13 +165,7 @@ fn registry_env() -> SchemaEnv {
         }
     }
     let kept = Keep::default();
-    let probe = Schema::build(
-        QueryRoot::default(),
-        MutationRoot::default(),
-        SubscriptionRoot::default(),
-    )
-    .extension(kept.clone())
-    .finish();
+    let probe = super::builder(None).extension(kept.clone()).finish();
     // Nothing in it waits: the first poll runs the extension (and resolves `__typename`).
     let mut request = std::pin::pin!(probe.execute("{ __typename }"));
     let _ = request
