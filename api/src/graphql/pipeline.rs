@@ -179,10 +179,91 @@ fn registry_env() -> SchemaEnv {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_registry_is_the_schemas() {
-        let env = super::registry_env();
+        let env = registry_env();
         assert_eq!(env.registry.query_type, "QueryRoot");
         assert!(env.registry.types.contains_key("CatalogueProduct"));
+    }
+
+    fn pipeline() -> Pipeline {
+        let limits = QueryLimits {
+            max_query_bytes: 64 * 1024,
+            max_tokens: 20_000,
+            max_aliases: 30,
+            max_fragment_spreads: 100,
+            max_root_fields: 20,
+            max_fields: 500,
+            max_depth: 12,
+            max_complexity: 50,
+        };
+        let settings = crate::config::ResponseCacheSettings {
+            enabled: false,
+            ttl: std::time::Duration::from_secs(60),
+            memory_bytes: 1024 * 1024,
+            freshness_check: std::time::Duration::from_millis(500),
+            public_max_age: 30,
+            public_stale_while_revalidate: 60,
+        };
+        let cache = Cache::memory("t:");
+        let store = super::super::ResponseStore::new(cache.clone(), &settings);
+        let metrics = Arc::new(crate::metrics::Metrics::default());
+        let responses = ResponseCache::new(store, settings, metrics);
+        Pipeline::new(
+            super::super::builder(None).finish(),
+            limits,
+            cache,
+            responses,
+        )
+    }
+
+    #[test]
+    fn documents_are_remembered_by_their_text_and_long_ones_are_not() {
+        let pipeline = pipeline();
+        let short = "{ categories { id name } }";
+        let first = pipeline.parse(short).expect("parses");
+        assert_eq!(
+            format!("{:?}", pipeline.parse(short).expect("parses")),
+            format!("{first:?}")
+        );
+        let long = format!(
+            "{{ categories {{ id }} }} # {}",
+            "x".repeat(LONGEST_REMEMBERED_TEXT)
+        );
+        pipeline.parse(&long).expect("parses");
+        assert!(pipeline.parse("{ categories { ").is_err());
+
+        pipeline.documents.run_pending_tasks();
+        assert!(pipeline.documents.contains_key(short));
+        assert!(!pipeline.documents.contains_key(&long));
+        assert_eq!(
+            pipeline.documents.entry_count(),
+            1,
+            "nor is a text that fails"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_reports_its_code_and_the_cost_it_would_have() {
+        let pipeline = pipeline();
+        let response = pipeline
+            .execute(Request::new(
+                "{ products(first: 100) { edges { node { variants { sku } } } } }",
+            ))
+            .await;
+        let error = response.errors.first().expect("refused");
+        let code = error
+            .extensions
+            .as_ref()
+            .and_then(|values| values.get("code"));
+        assert_eq!(code, Some(&async_graphql::Value::from("COMPLEXITY_LIMIT")));
+        let cost = response.extensions.get("cost").expect("a cost is reported");
+        let requested = serde_json::to_value(cost).expect("serialises")["requested"].clone();
+        assert!(
+            requested.as_u64().is_some_and(|cost| cost > 50),
+            "{requested}"
+        );
     }
 }
