@@ -21,7 +21,7 @@ use crate::{
         PageRequest,
         catalogue::public::{
             self as service, CatalogueAfter, CatalogueFields, CatalogueFilter,
-            CataloguePageRequest, CatalogueSort, PublicProduct,
+            CataloguePageRequest, CatalogueSort, PublicProduct, VariantColumns,
         },
     },
 };
@@ -182,9 +182,24 @@ pub(super) fn fields_of(node: &Lookahead<'_>) -> CatalogueFields {
         description: node.field("description").exists(),
         price_range: node.field("priceRange").exists(),
         in_stock: node.field("inStock").exists(),
-        variants: node.field("variants").exists(),
+        variants: variant_columns(&node.field("variants")),
         images: node.field("images").exists(),
     }
+}
+
+/// The variant columns the query's `variants` selection shows (fragments included), or `None`
+/// when it does not select the variants.
+fn variant_columns(variants: &Lookahead<'_>) -> Option<VariantColumns> {
+    variants.exists().then(|| VariantColumns {
+        id: variants.field("id").exists(),
+        sku: variants.field("sku").exists(),
+        name: variants.field("name").exists(),
+        option_values: variants.field("optionValues").exists(),
+        price: variants.field("price").exists(),
+        stock: variants.field("stock").exists(),
+        weight_grams: variants.field("weightGrams").exists(),
+        position: variants.field("position").exists(),
+    })
 }
 
 /// Tags the response with the products it shows and their sellers: a product's response

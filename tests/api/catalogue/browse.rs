@@ -1,6 +1,6 @@
 //! What the public catalogue shows, and its filters and sorts.
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::{PRODUCTS, Spec, archive, create, metric, products, suspend_seller, titles};
 use crate::helpers::*;
@@ -304,4 +304,100 @@ async fn a_product_detail_in_one_statement_shows_its_variants_and_images_as_the_
     assert_eq!(shown["images"][0]["altText"], "Kemasan \"baru\" 250 g");
     assert_eq!(shown["images"][1]["url"], "https://cdn.example.id/a.jpg");
     assert_eq!(statements, 1.0, "the detail ran {statements} statements");
+}
+
+#[tokio::test]
+async fn variants_read_only_the_columns_asked_even_through_fragments() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant("browse-variant-columns").await;
+    let id = create(
+        &app,
+        &tenant,
+        &tenant.seller_id,
+        Spec {
+            prices: &[12000, 18000, 15000],
+            ..Spec::default()
+        },
+    )
+    .await;
+    let all = "id sku name optionValues { name value } price { amount } stock weightGrams position";
+    let dashboard = app
+        .graphql(
+            &format!("query($id: ID!) {{ managedProduct(id: $id) {{ variants {{ {all} }} }} }}"),
+            json!({ "id": id }),
+            tenant.staff.token(),
+        )
+        .await;
+    let expected = &dashboard["data"]["managedProduct"]["variants"];
+    assert_eq!(expected.as_array().map(Vec::len), Some(3), "{dashboard}");
+
+    // Every column, asked through a named fragment, an inline fragment and a plain field.
+    let fragments = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { variants { ...Ids ... on ProductVariant {
+                sku name optionValues { name value } } price { amount } ...Rest } } }
+             fragment Ids on ProductVariant { id }
+             fragment Rest on ProductVariant { stock weightGrams position }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    let shown = &fragments["data"]["product"]["variants"];
+    for (index, variant) in expected.as_array().unwrap().iter().enumerate() {
+        for key in variant.as_object().unwrap().keys() {
+            assert_eq!(
+                shown[index][key], variant[key],
+                "{key} of variant {index}: {fragments}"
+            );
+        }
+    }
+
+    // Prices alone; and a price range and stock that follow from variants asked for their SKU.
+    let prices = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { variants { price { amount } }
+                inStock priceRange { minVariantPrice { amount } maxVariantPrice { amount } } } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    let product = &prices["data"]["product"];
+    let amounts: Vec<&Value> = product["variants"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{prices}"))
+        .iter()
+        .map(|variant| &variant["price"]["amount"])
+        .collect();
+    let expected_amounts: Vec<&Value> = expected
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|variant| &variant["price"]["amount"])
+        .collect();
+    assert_eq!(amounts, expected_amounts, "{prices}");
+    let skus_only = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { variants { sku }
+                inStock priceRange { minVariantPrice { amount } maxVariantPrice { amount } } } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    let product_by_skus = &skus_only["data"]["product"];
+    assert_eq!(
+        product_by_skus["priceRange"], product["priceRange"],
+        "{skus_only}"
+    );
+    assert_eq!(
+        product_by_skus["priceRange"]["minVariantPrice"]["amount"],
+        "12000"
+    );
+    assert_eq!(
+        product_by_skus["priceRange"]["maxVariantPrice"]["amount"],
+        "18000"
+    );
+    assert_eq!(
+        product_by_skus["inStock"], product["inStock"],
+        "{skus_only}"
+    );
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::query::{
     CatalogueAfter, CatalogueFields, CataloguePageRequest, CatalogueSort, PriceRange, PublicImage,
-    PublicProduct, PublicSeller, PublicVariant,
+    PublicProduct, PublicSeller, PublicVariant, VariantColumns,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -96,19 +96,24 @@ fn rows_as_json(
     })
 }
 
-fn variants_json(backend: DbBackend) -> SimpleExpr {
+/// The variants as a JSON array of objects with the asked columns, and the price and stock
+/// whenever the page's price range or "in stock" is asked too (they follow from them).
+fn variants_json(backend: DbBackend, asked: VariantColumns, fields: CatalogueFields) -> SimpleExpr {
     use product_variants::Column;
-    let columns = [
-        Column::Id,
-        Column::Sku,
-        Column::Name,
-        Column::OptionValues,
-        Column::Price,
-        Column::Stock,
-        Column::WeightGrams,
-        Column::Position,
+    let columns: Vec<&str> = [
+        (Column::Id, asked.id),
+        (Column::Sku, asked.sku),
+        (Column::Name, asked.name),
+        (Column::OptionValues, asked.option_values),
+        (Column::Price, asked.price || fields.price_range),
+        (Column::Stock, asked.stock || fields.in_stock),
+        (Column::WeightGrams, asked.weight_grams),
+        (Column::Position, asked.position),
     ]
-    .map(|column| column.as_str());
+    .into_iter()
+    .filter(|(_, wanted)| *wanted)
+    .map(|(column, _)| column.as_str())
+    .collect();
     rows_as_json(
         backend,
         product_variants::Entity.table_name(),
@@ -349,9 +354,9 @@ pub(super) fn public_columns(
     if fields.description {
         select = select.column(products::Column::Description);
     }
-    if fields.variants {
+    if let Some(asked) = fields.variants {
         // The price range and stock then follow from the variants.
-        select = select.expr_as(variants_json(backend), "variants");
+        select = select.expr_as(variants_json(backend, asked, fields), "variants");
     } else {
         if fields.price_range {
             select = select
@@ -385,8 +390,8 @@ pub(super) async fn read_rows(
 /// Reads a row selected by `public_columns`, plus its `sort_key`.
 fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<PublicProduct> {
     let variants: Option<Vec<PublicVariant>> = match fields.variants {
-        true => Some(json_rows(row, "variants")?),
-        false => None,
+        Some(_) => Some(json_rows(row, "variants")?),
+        None => None,
     };
     // A product always has a variant; a missing price only stands in for the impossible case.
     let price_range = match (&variants, fields.price_range) {

@@ -97,14 +97,31 @@ pub struct CatalogueFields {
     pub price_range: bool,
     /// Whether some variant has stock, computed by the database.
     pub in_stock: bool,
-    /// The variants themselves, in display order.
-    pub variants: bool,
+    /// The variants themselves, in display order, with the columns that are asked.
+    pub variants: Option<VariantColumns>,
     /// The images, in display order.
     pub images: bool,
 }
 
-/// A variant as the public catalogue shows it.
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
+/// Which of a variant's columns a read of the variants brings; the rest keep their defaults
+/// in `PublicVariant`. The database builds a JSON object per variant, and its keys are most of
+/// a page's cost there: a page that shows prices only asks for prices only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VariantColumns {
+    pub id: bool,
+    pub sku: bool,
+    pub name: bool,
+    pub option_values: bool,
+    pub price: bool,
+    pub stock: bool,
+    pub weight_grams: bool,
+    pub position: bool,
+}
+
+/// A variant as the public catalogue shows it: the columns its read did not ask for
+/// (`VariantColumns`) hold their defaults.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
 pub struct PublicVariant {
     pub id: i64,
     pub sku: String,
