@@ -21,7 +21,7 @@ use crate::{
         PageRequest,
         catalogue::public::{
             self as service, CatalogueAfter, CatalogueFields, CatalogueFilter,
-            CataloguePageRequest, CatalogueSort, PublicProduct, VariantColumns,
+            CataloguePageRequest, CatalogueSort, PublicProduct, ShortColumns, VariantColumns,
         },
     },
 };
@@ -184,6 +184,21 @@ pub(super) fn fields_of(node: &Lookahead<'_>) -> CatalogueFields {
         in_stock: node.field("inStock").exists(),
         variants: variant_columns(&node.field("variants")),
         images: node.field("images").exists(),
+        short: short_columns(node),
+    }
+}
+
+/// The product's and its seller's short columns the query shows.
+fn short_columns(node: &Lookahead<'_>) -> ShortColumns {
+    let seller = node.field("seller");
+    ShortColumns {
+        halal_certified: node.field("halalCertified").exists(),
+        published_at: node.field("publishedAt").exists(),
+        updated_at: node.field("updatedAt").exists(),
+        seller_business_name: seller.field("businessName").exists(),
+        seller_province: seller.field("province").exists(),
+        seller_city: seller.field("city").exists(),
+        seller_halal_certified: seller.field("halalCertified").exists(),
     }
 }
 

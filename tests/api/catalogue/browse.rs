@@ -401,3 +401,57 @@ async fn variants_read_only_the_columns_asked_even_through_fragments() {
         "{skus_only}"
     );
 }
+
+#[tokio::test]
+async fn a_product_and_its_seller_read_only_the_short_columns_asked() {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant("browse-short-columns").await;
+    let id = create(&app, &tenant, &tenant.seller_id, Spec::default()).await;
+    let dashboard = app
+        .graphql(
+            "query($id: ID!) { managedProduct(id: $id) { halalCertified publishedAt updatedAt } }",
+            json!({ "id": id }),
+            tenant.staff.token(),
+        )
+        .await;
+    let expected = &dashboard["data"]["managedProduct"];
+    assert!(expected["publishedAt"].is_string(), "{dashboard}");
+    let profile = app
+        .graphql(
+            "query($id: ID!) { sellerProfile(id: $id) { businessName province city halalCertified } }",
+            json!({ "id": tenant.seller_id }),
+            None,
+        )
+        .await;
+    let expected_seller = &profile["data"]["sellerProfile"];
+    assert!(expected_seller["businessName"].is_string(), "{profile}");
+
+    // Every short column, through fragments; then only the title and the seller's city.
+    let every = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { ...Dates halalCertified seller { ...Seller } } }
+             fragment Dates on CatalogueProduct { publishedAt updatedAt }
+             fragment Seller on SellerProfile { businessName ... on SellerProfile { province }
+                city halalCertified }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    let shown = &every["data"]["product"];
+    for key in ["halalCertified", "publishedAt", "updatedAt"] {
+        assert_eq!(shown[key], expected[key], "{key}: {every}");
+    }
+    assert_eq!(&shown["seller"], expected_seller, "{every}");
+    let few = app
+        .graphql(
+            "query($id: ID!) { product(id: $id) { title seller { city } } }",
+            json!({ "id": id }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        few["data"]["product"]["seller"]["city"], expected_seller["city"],
+        "{few}"
+    );
+    assert!(few["data"]["product"]["title"].is_string(), "{few}");
+}

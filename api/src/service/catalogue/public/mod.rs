@@ -15,7 +15,7 @@ use sea_orm::{
 pub use self::query::{
     CatalogueAfter, CatalogueFields, CatalogueFilter, CataloguePage, CataloguePageRequest,
     CatalogueSort, PriceRange, PublicImage, PublicProduct, PublicSeller, PublicVariant,
-    VariantColumns,
+    ShortColumns, VariantColumns,
 };
 use self::{
     filters::{apply_filter, public_products},

@@ -129,6 +129,18 @@ fn images_json(backend: DbBackend) -> SimpleExpr {
     rows_as_json(backend, product_images::Entity.table_name(), &columns, &[])
 }
 
+/// A short column the read asked for (`ShortColumns`), or its default when it did not.
+fn short_column<T: sea_orm::TryGetable + Default>(
+    row: &QueryResult,
+    asked: bool,
+    column: &str,
+) -> AppResult<T> {
+    match asked {
+        true => Ok(row.try_get_by(column)?),
+        false => Ok(T::default()),
+    }
+}
+
 /// Reads a JSON array column of `rows_as_json`; NULL (no rows, on PostgreSQL) is empty.
 fn json_rows<T: serde::de::DeserializeOwned>(row: &QueryResult, column: &str) -> AppResult<Vec<T>> {
     match row.try_get_by::<Option<String>, _>(column)? {
@@ -330,27 +342,46 @@ pub(super) fn public_columns(
     fields: CatalogueFields,
     backend: DbBackend,
 ) -> Select<products::Entity> {
+    let short = fields.short;
     let mut select = select.select_only().columns([
         products::Column::Id,
         products::Column::CategoryId,
         products::Column::Title,
-        products::Column::HalalCertified,
-        products::Column::PublishedAt,
-        products::Column::UpdatedAt,
     ]);
-    for (column, alias) in [
-        (sellers::Column::Id, "seller_id"),
-        (sellers::Column::BusinessName, "seller_business_name"),
-        (sellers::Column::Sector, "seller_sector"),
-        (sellers::Column::Province, "seller_province"),
-        (sellers::Column::City, "seller_city"),
+    for (column, asked) in [
+        (products::Column::HalalCertified, short.halal_certified),
+        (products::Column::PublishedAt, short.published_at),
+        (products::Column::UpdatedAt, short.updated_at),
     ] {
-        select = select.expr_as(Expr::col((sellers::Entity, column)), alias);
+        if asked {
+            select = select.column(column);
+        }
     }
-    select = select.expr_as(
-        Expr::col((sellers::Entity, sellers::Column::HalalCertNo)).is_not_null(),
-        "seller_halal_certified",
-    );
+    for (column, alias, asked) in [
+        (sellers::Column::Id, "seller_id", true),
+        (sellers::Column::Sector, "seller_sector", true),
+        (
+            sellers::Column::BusinessName,
+            "seller_business_name",
+            short.seller_business_name,
+        ),
+        (
+            sellers::Column::Province,
+            "seller_province",
+            short.seller_province,
+        ),
+        (sellers::Column::City, "seller_city", short.seller_city),
+    ] {
+        if asked {
+            select = select.expr_as(Expr::col((sellers::Entity, column)), alias);
+        }
+    }
+    if short.seller_halal_certified {
+        select = select.expr_as(
+            Expr::col((sellers::Entity, sellers::Column::HalalCertNo)).is_not_null(),
+            "seller_halal_certified",
+        );
+    }
     if fields.description {
         select = select.column(products::Column::Description);
     }
@@ -389,6 +420,7 @@ pub(super) async fn read_rows(
 
 /// Reads a row selected by `public_columns`, plus its `sort_key`.
 fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<PublicProduct> {
+    let short = fields.short;
     let variants: Option<Vec<PublicVariant>> = match fields.variants {
         Some(_) => Some(json_rows(row, "variants")?),
         None => None,
@@ -423,16 +455,20 @@ fn row_to_public(row: &QueryResult, fields: CatalogueFields) -> AppResult<Public
             true => Some(row.try_get_by("description")?),
             false => None,
         },
-        halal_certified: row.try_get_by("halal_certified")?,
-        published_at: row.try_get_by("published_at")?,
-        updated_at: row.try_get_by("updated_at")?,
+        halal_certified: short_column(row, short.halal_certified, "halal_certified")?,
+        published_at: short_column(row, short.published_at, "published_at")?,
+        updated_at: short_column(row, short.updated_at, "updated_at")?,
         seller: PublicSeller {
             id: row.try_get_by("seller_id")?,
-            business_name: row.try_get_by("seller_business_name")?,
+            business_name: short_column(row, short.seller_business_name, "seller_business_name")?,
             sector: row.try_get_by("seller_sector")?,
-            province: row.try_get_by("seller_province")?,
-            city: row.try_get_by("seller_city")?,
-            halal_certified: row.try_get_by("seller_halal_certified")?,
+            province: short_column(row, short.seller_province, "seller_province")?,
+            city: short_column(row, short.seller_city, "seller_city")?,
+            halal_certified: short_column(
+                row,
+                short.seller_halal_certified,
+                "seller_halal_certified",
+            )?,
         },
         price_range,
         in_stock,

@@ -101,6 +101,22 @@ pub struct CatalogueFields {
     pub variants: Option<VariantColumns>,
     /// The images, in display order.
     pub images: bool,
+    /// The product's and its seller's short columns that are asked.
+    pub short: ShortColumns,
+}
+
+/// Which of the product's and its seller's short columns a read brings besides their ids,
+/// the product's title and category and the seller's sector; the rest keep their defaults in
+/// `PublicProduct` and `PublicSeller`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ShortColumns {
+    pub halal_certified: bool,
+    pub published_at: bool,
+    pub updated_at: bool,
+    pub seller_business_name: bool,
+    pub seller_province: bool,
+    pub seller_city: bool,
+    pub seller_halal_certified: bool,
 }
 
 /// Which of a variant's columns a read of the variants brings; the rest keep their defaults
@@ -173,7 +189,8 @@ impl PriceRange {
     }
 }
 
-/// A public product with its seller, read in one statement with what `CatalogueFields` asked.
+/// A public product with its seller, read in one statement with what `CatalogueFields` asked
+/// (the short columns it did not ask for hold their defaults).
 #[derive(Clone, Debug)]
 pub struct PublicProduct {
     pub id: i64,
