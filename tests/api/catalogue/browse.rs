@@ -244,18 +244,7 @@ async fn sorts_order_by_cheapest_variant_and_by_newest() {
 /// weights in the same display order, the same images with their alt texts.
 #[tokio::test]
 async fn a_product_detail_in_one_statement_shows_its_variants_and_images_as_the_dashboard_does() {
-    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
-    let tenant = app.tenant("browse-one-statement").await;
-    let id = create(
-        &app,
-        &tenant,
-        &tenant.seller_id,
-        Spec {
-            prices: &[12000, 18000, 15000],
-            ..Spec::default()
-        },
-    )
-    .await;
+    let (app, tenant, id) = one_product("browse-one-statement").await;
     let images = app
         .graphql(
             "mutation($input: SetProductImagesInput!) { setProductImages(input: $input) {
@@ -308,18 +297,7 @@ async fn a_product_detail_in_one_statement_shows_its_variants_and_images_as_the_
 
 #[tokio::test]
 async fn variants_read_only_the_columns_asked_even_through_fragments() {
-    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
-    let tenant = app.tenant("browse-variant-columns").await;
-    let id = create(
-        &app,
-        &tenant,
-        &tenant.seller_id,
-        Spec {
-            prices: &[12000, 18000, 15000],
-            ..Spec::default()
-        },
-    )
-    .await;
+    let (app, tenant, id) = one_product("browse-variant-columns").await;
     let all = "id sku name optionValues { name value } price { amount } stock weightGrams position";
     let dashboard = app
         .graphql(
@@ -404,9 +382,7 @@ async fn variants_read_only_the_columns_asked_even_through_fragments() {
 
 #[tokio::test]
 async fn a_product_and_its_seller_read_only_the_short_columns_asked() {
-    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
-    let tenant = app.tenant("browse-short-columns").await;
-    let id = create(&app, &tenant, &tenant.seller_id, Spec::default()).await;
+    let (app, tenant, id) = one_product("browse-short-columns").await;
     let dashboard = app
         .graphql(
             "query($id: ID!) { managedProduct(id: $id) { halalCertified publishedAt updatedAt } }",
@@ -454,4 +430,17 @@ async fn a_product_and_its_seller_read_only_the_short_columns_asked() {
         "{few}"
     );
     assert!(few["data"]["product"]["title"].is_string(), "{few}");
+}
+
+/// A server without the response cache, a tenant, and one ACTIVE product of three variants
+/// priced 12,000, 18,000 and 15,000.
+async fn one_product(tenant: &str) -> (TestApp, Tenant, String) {
+    let app = spawn_app_with(&[("RESPONSE_CACHE", "false"), ("RATE_LIMIT_PER_MINUTE", "0")]).await;
+    let tenant = app.tenant(tenant).await;
+    let spec = Spec {
+        prices: &[12000, 18000, 15000],
+        ..Spec::default()
+    };
+    let id = create(&app, &tenant, &tenant.seller_id, spec).await;
+    (app, tenant, id)
 }
