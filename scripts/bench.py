@@ -29,6 +29,8 @@ DURATION = os.environ.get("BENCH_DURATION", "10s")
 OUT = os.environ.get(
     "BENCH_OUT", time.strftime("bench-results/bench-%Y%m%dT%H%M%S.json")
 )
+# Both servers' database pools: as docker-compose.yml sets DATABASE_MAX_CONNECTIONS for production.
+POOL_SIZE = os.environ.get("DATABASE_MAX_CONNECTIONS", "20")
 PORT = 18080
 PEER_PORT = 18090
 PEER_DIR = "scripts/peer"
@@ -125,8 +127,7 @@ def server_env(database_url, response_cache):
         }
     )
     env.setdefault("JWT_SECRET", "bench-secret-bench-secret-bench-secret-00")
-    # As docker-compose.yml sets it for production; PostGraphile's pool in (h) matches it.
-    env.setdefault("DATABASE_MAX_CONNECTIONS", "20")
+    env.setdefault("DATABASE_MAX_CONNECTIONS", POOL_SIZE)
     return env
 
 
@@ -489,7 +490,8 @@ class Peer:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", PEER_PORT)) == 0:
                 raise SystemExit(f"bench: port {PEER_PORT} is taken by another process; stop it first")
-        env = dict(os.environ, DATABASE_URL=database_url, PORT=str(PEER_PORT), NODE_ENV="production")
+        env = dict(os.environ, DATABASE_URL=database_url, PORT=str(PEER_PORT), NODE_ENV="production",
+                   DATABASE_MAX_CONNECTIONS=POOL_SIZE)
         self.log = open(os.path.join(os.path.dirname(OUT) or ".", "postgraphile.log"), "w")
         self.process = subprocess.Popen(
             [f"{PEER_DIR}/node_modules/.bin/node", f"{PEER_DIR}/node_modules/postgraphile/dist/cli-run.js",

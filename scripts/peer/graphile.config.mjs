@@ -14,9 +14,9 @@ const preset = {
     makePgService({
       connectionString: process.env.DATABASE_URL,
       schemas: ["public"],
-      // As many connections as Dermaga's pool in the benchmark (DATABASE_MAX_CONNECTIONS=20,
-      // as docker-compose.yml sets it).
-      poolConfig: { max: 20 },
+      // As many connections as Dermaga's pool in the benchmark (scripts/bench.py passes its
+      // DATABASE_MAX_CONNECTIONS, 20 as docker-compose.yml sets it).
+      poolConfig: { max: Number(process.env.DATABASE_MAX_CONNECTIONS || 20) },
     }),
   ],
   grafserv: {

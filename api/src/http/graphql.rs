@@ -138,7 +138,12 @@ async fn serve_cached(
     let started = std::time::Instant::now();
     let hit = match responses.lookup(&fingerprint).await {
         Lookup::Hit(hit) => hit,
-        Lookup::Miss { snapshot } => return Err(Some(LookedUp { snapshot })),
+        Lookup::Miss { snapshot } => {
+            return Err(Some(LookedUp {
+                fingerprint,
+                snapshot,
+            }));
+        }
     };
     app.metrics.record_cache_hit();
     let body = hit.body(app.settings.graphql.limits.max_complexity, budget);

@@ -296,7 +296,7 @@ async fn a_product_detail_in_one_statement_shows_its_variants_and_images_as_the_
 }
 
 #[tokio::test]
-async fn variants_read_only_the_columns_asked_even_through_fragments() {
+async fn variants_asked_in_part_or_through_fragments_show_the_dashboards_values() {
     let (app, tenant, id) = one_product("browse-variant-columns").await;
     let all = "id sku name optionValues { name value } price { amount } stock weightGrams position";
     let dashboard = app
@@ -381,7 +381,7 @@ async fn variants_read_only_the_columns_asked_even_through_fragments() {
 }
 
 #[tokio::test]
-async fn a_product_and_its_seller_read_only_the_short_columns_asked() {
+async fn a_product_and_its_seller_asked_in_part_or_through_fragments_show_their_values() {
     let (app, tenant, id) = one_product("browse-short-columns").await;
     let dashboard = app
         .graphql(

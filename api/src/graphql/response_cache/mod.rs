@@ -80,10 +80,12 @@ pub fn tag_response(ctx: &Context<'_>, tags: impl IntoIterator<Item = String>) {
 /// once the operation is known, also when it came as a persisted-query hash.
 pub struct QueriesOnly;
 
-/// Request data: the HTTP transport already looked the response up and missed at this
-/// position of the change log; the extension stores under it without reading again.
+/// Request data: the HTTP transport already fingerprinted the request, looked the response up
+/// and missed at this position of the change log; the response is stored under both without
+/// computing or reading them again.
 #[derive(Clone)]
 pub struct LookedUp {
+    pub fingerprint: Arc<str>,
     pub snapshot: Option<Snapshot>,
 }
 
@@ -119,15 +121,20 @@ impl ResponseCache {
         anonymous: bool,
         tags: &Arc<ResponseTags>,
     ) -> Plan {
+        let looked_up = request_data::<LookedUp>(request).cloned();
         let mut plan = Plan {
             operation_name: request.operation_name.clone(),
             queries_only: request_data::<QueriesOnly>(request).is_some(),
-            looked_up: request_data::<LookedUp>(request)
+            looked_up: looked_up
+                .as_ref()
                 .map(|looked_up| looked_up.snapshot.clone()),
             ..Plan::default()
         };
         if self.settings.enabled && anonymous {
-            plan.fingerprint = self.store.fingerprint(request).await;
+            plan.fingerprint = match looked_up {
+                Some(looked_up) => Some(looked_up.fingerprint),
+                None => self.store.fingerprint(request).await,
+            };
             if plan.fingerprint.is_some() {
                 request.data.insert(tags.clone());
             }
@@ -140,11 +147,10 @@ impl ResponseCache {
     /// the transport did not look it up already, and stored with its tags.
     pub(super) async fn run(
         &self,
-        plan: Plan,
+        mut plan: Plan,
         tags: &ResponseTags,
         execution: impl std::future::Future<Output = Response>,
     ) -> Response {
-        let mut plan = plan;
         match (plan.kind, plan.fingerprint.take()) {
             (Some(OperationType::Mutation), _) => {
                 let (response, changed) =
