@@ -216,3 +216,35 @@ async fn a_write_during_a_redis_blip_is_seen_on_the_other_replica_within_a_check
     }
     pair.caching_resumes_on(&pair.second).await;
 }
+
+/// Redis evicting the change log while its state stays: a read that finds nothing new takes
+/// the state's word for it, and the next publish starts a new epoch, so a query after the
+/// write sees it on the other replica at once.
+#[tokio::test]
+async fn a_change_log_evicted_by_redis_hides_no_later_write() {
+    let Some(redis) = LocalRedis::start_or_skip().await else {
+        return;
+    };
+    let pair = pair(&redis).await;
+    pair.warm().await;
+    redis_command(
+        &redis,
+        &[
+            "EVAL",
+            "for _, key in ipairs(redis.call('KEYS', '*catalogue:log')) do redis.call('DEL', key) end",
+            "0",
+        ],
+    )
+    .await;
+    assert_eq!(
+        pair.stock_on(&pair.second).await,
+        ("HIT".to_owned(), 5),
+        "nothing changed yet"
+    );
+
+    adjust_stock(&pair.first, &pair.tenant, &pair.product.variant, 2).await;
+
+    assert_eq!(pair.stock_on(&pair.second).await.1, 7);
+    assert_eq!(pair.stock_on(&pair.first).await.1, 7);
+    pair.caching_resumes_on(&pair.second).await;
+}
