@@ -176,6 +176,28 @@ pub enum OutboxStatus {
     Superseded,
 }
 
+/// `orders.status`: where an order from a partner channel stands.
+#[derive(
+    Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Placed, not paid yet.
+    #[sea_orm(string_value = "CREATED")]
+    Created,
+    #[sea_orm(string_value = "PAID")]
+    Paid,
+    #[sea_orm(string_value = "SHIPPED")]
+    Shipped,
+    #[sea_orm(string_value = "COMPLETED")]
+    Completed,
+    #[sea_orm(string_value = "CANCELLED")]
+    Cancelled,
+    #[sea_orm(string_value = "RETURNED")]
+    Returned,
+}
+
 /// `import_jobs.kind`: what a CSV import creates.
 #[derive(
     Copy, Clone, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
@@ -228,6 +250,7 @@ display_as_db_value!(
     ChannelKind,
     ListingStatus,
     OutboxStatus,
+    OrderStatus,
     ImportKind,
     ImportStatus,
 );
@@ -261,6 +284,7 @@ mod tests {
         assert_serde_matches_db::<ChannelKind>();
         assert_serde_matches_db::<ListingStatus>();
         assert_serde_matches_db::<OutboxStatus>();
+        assert_serde_matches_db::<OrderStatus>();
         assert_serde_matches_db::<ImportKind>();
         assert_serde_matches_db::<ImportStatus>();
     }

@@ -32,6 +32,7 @@ mod m20261201_000005_create_change_events;
 mod m20261201_000006_create_cdn_purges;
 mod m20261201_000007_create_public_category_index;
 mod m20261201_000008_create_tenant_list_indexes;
+mod m20261202_000001_create_orders;
 
 /// All of Dermaga's migrations, oldest first.
 pub struct Migrator;
@@ -69,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_create_cdn_purges::Migration),
             Box::new(m20261201_000007_create_public_category_index::Migration),
             Box::new(m20261201_000008_create_tenant_list_indexes::Migration),
+            Box::new(m20261202_000001_create_orders::Migration),
         ]
     }
 }

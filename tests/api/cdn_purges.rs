@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use api::worker::{Worker, signature};
+use api::{domain::signature, worker::Worker};
 use serde_json::json;
 
 use crate::{

@@ -31,6 +31,7 @@ mod limits;
 mod login_throttle;
 mod metrics;
 mod onboarding;
+mod orders;
 mod production;
 mod products;
 mod readiness;

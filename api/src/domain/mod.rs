@@ -8,6 +8,7 @@ mod contact;
 mod money;
 mod onboarding;
 mod public_ip;
+pub mod signature;
 mod text;
 mod web;
 mod webhook;

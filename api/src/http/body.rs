@@ -153,25 +153,34 @@ fn declared_length(http: &HttpRequest) -> Option<usize> {
         .ok()
 }
 
-async fn read_json(
+/// The whole body, refused as soon as it is known to exceed `limit` bytes (by its
+/// `Content-Length`, or while a chunked body streams in).
+pub async fn read_capped(
     http: &HttpRequest,
-    mut payload: web::Payload,
-) -> Result<BatchRequest, BodyError> {
-    let too_large = BodyError::TooLarge {
-        limit: MAX_JSON_BYTES,
-    };
-    if declared_length(http).is_some_and(|length| length > MAX_JSON_BYTES) {
+    payload: &mut web::Payload,
+    limit: usize,
+) -> Result<web::BytesMut, BodyError> {
+    let too_large = BodyError::TooLarge { limit };
+    if declared_length(http).is_some_and(|length| length > limit) {
         return Err(too_large);
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk
             .map_err(|err| BodyError::Malformed(format!("cannot read the request body: {err}")))?;
-        if body.len() + chunk.len() > MAX_JSON_BYTES {
+        if body.len() + chunk.len() > limit {
             return Err(too_large);
         }
         body.extend_from_slice(&chunk);
     }
+    Ok(body)
+}
+
+async fn read_json(
+    http: &HttpRequest,
+    mut payload: web::Payload,
+) -> Result<BatchRequest, BodyError> {
+    let body = read_capped(http, &mut payload, MAX_JSON_BYTES).await?;
     serde_json::from_slice(&body).map_err(|err| {
         BodyError::Malformed(format!(
             "the body is not a GraphQL request in JSON ({{\"query\": …}} or an array of them): {err}"

@@ -10,6 +10,7 @@ mod health;
 mod idempotency;
 mod metrics;
 mod negotiation;
+mod orders;
 mod rate_limit;
 mod safe_csv;
 mod subscriptions;
@@ -38,7 +39,8 @@ pub fn routes(config: &mut web::ServiceConfig) {
         )
         .route("/healthz", web::get().to(health::liveness))
         .route("/readyz", web::get().to(health::readiness))
-        .route("/feeds/{channel}/{file}", web::get().to(feeds::feed));
+        .route("/feeds/{channel}/{file}", web::get().to(feeds::feed))
+        .route("/channels/{code}/orders", web::post().to(orders::receive));
 }
 
 /// `GET /metrics`: on the public port unless `METRICS_ADDR` gives it a listener of its own.

@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod imports;
 pub mod invalidation;
 pub mod listings;
+pub mod orders;
 pub mod pagination;
 pub mod product_changes;
 pub mod products;

@@ -6,7 +6,7 @@ use entity::{channels, outbox_jobs};
 use futures_util::StreamExt;
 use reqwest::{StatusCode, header};
 
-use super::signature;
+use crate::domain::signature;
 
 /// What a delivery attempt came to.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,7 +14,6 @@ mod dns;
 mod finish;
 mod imports;
 mod purges;
-pub mod signature;
 
 use std::{
     collections::HashMap,
@@ -100,6 +99,9 @@ impl Worker {
                     Ok(0) => {}
                     Ok(queued) => tracing::info!(queued, "reconciliation queued listings again"),
                     Err(err) => tracing::warn!(error = %err, "reconciliation failed"),
+                }
+                if let Err(err) = crate::service::orders::forget_old_signatures(&self.db).await {
+                    tracing::warn!(error = %err, "cannot forget old partner signatures");
                 }
             }
             let free = deliveries.available_permits();

@@ -9,7 +9,8 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use secrecy::ExposeSecret;
 
-use super::{finish::backoff, signature};
+use super::finish::backoff;
+use crate::domain::signature;
 use crate::{
     config::{CdnPurge, WorkerSettings},
     service::cdn_purges,

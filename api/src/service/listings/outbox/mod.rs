@@ -29,18 +29,36 @@ use crate::{
 /// (a listing Dermaga withdrew is pushed again: it comes back once its product and seller are
 /// active). Runs inside the transaction that changed them.
 pub async fn queue_for_products(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
+    queue_listings(db, product_ids, None).await
+}
+
+/// `queue_for_products`, leaving out the listings on `channel_id` (the channel whose order
+/// moved the stock already knows).
+pub async fn queue_for_products_except(
+    db: &impl ConnectionTrait,
+    product_ids: &[i64],
+    channel_id: i64,
+) -> AppResult<()> {
+    queue_listings(db, product_ids, Some(channel_id)).await
+}
+
+async fn queue_listings(
+    db: &impl ConnectionTrait,
+    product_ids: &[i64],
+    except_channel: Option<i64>,
+) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
     let mut listings = Vec::new();
     for chunk in product_ids.chunks(500) {
-        listings.extend(
-            channel_listings::Entity::find()
-                .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
-                .filter(not_held_back())
-                .all(db)
-                .await?,
-        );
+        let mut query = channel_listings::Entity::find()
+            .filter(channel_listings::Column::ProductId.is_in(chunk.to_vec()))
+            .filter(not_held_back());
+        if let Some(channel_id) = except_channel {
+            query = query.filter(channel_listings::Column::ChannelId.ne(channel_id));
+        }
+        listings.extend(query.all(db).await?);
     }
     enqueue(db, listings).await
 }
