@@ -2,7 +2,9 @@
 //! the partner's events as received, one per (channel, external order id, event), each with
 //! the answer given, so that a repeat gets the same answer and changes nothing.
 //! `inbound_signatures` keeps each accepted signature for the window its timestamp is
-//! accepted in, so that a captured request sent again is refused.
+//! accepted in, so that a captured request sent again is refused. `order_pushes` is the
+//! outbox of the status changes Dermaga sends back to the order's channel (shipped with its
+//! tracking number, completed, cancelled), written in the transaction of the change.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -71,6 +73,21 @@ pub enum OrderEvents {
 }
 
 #[derive(DeriveIden)]
+pub enum OrderPushes {
+    Table,
+    Id,
+    OrderId,
+    ChannelId,
+    Event,
+    Payload,
+    Attempts,
+    NextAttemptAt,
+    DeliveredAt,
+    FailedAt,
+    LastError,
+}
+
+#[derive(DeriveIden)]
 pub enum InboundSignatures {
     Table,
     Id,
@@ -94,6 +111,7 @@ impl MigrationTrait for Migration {
         manager.create_table(order_lines()).await?;
         manager.create_table(order_events()).await?;
         manager.create_table(inbound_signatures()).await?;
+        manager.create_table(order_pushes()).await?;
         create_indexes(
             manager,
             [
@@ -122,6 +140,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            OrderPushes::Table.into_iden(),
             InboundSignatures::Table.into_iden(),
             OrderEvents::Table.into_iden(),
             OrderLines::Table.into_iden(),
@@ -283,6 +302,34 @@ fn inbound_signatures() -> TableCreateStatement {
                 .from(InboundSignatures::Table, InboundSignatures::ChannelId)
                 .to(Channels::Table, Channels::Id)
                 .on_delete(ForeignKeyAction::Cascade),
+        )
+        .take()
+}
+
+fn order_pushes() -> TableCreateStatement {
+    Table::create()
+        .table(OrderPushes::Table)
+        .col(id(OrderPushes::Id))
+        .col(big_integer(OrderPushes::OrderId))
+        .col(big_integer(OrderPushes::ChannelId))
+        .col(string_len(OrderPushes::Event, 32))
+        .col(text(OrderPushes::Payload))
+        .col(integer(OrderPushes::Attempts).default(0))
+        .col(timestamp_with_time_zone(OrderPushes::NextAttemptAt))
+        .col(timestamp_with_time_zone_null(OrderPushes::DeliveredAt))
+        .col(timestamp_with_time_zone_null(OrderPushes::FailedAt))
+        .col(text_null(OrderPushes::LastError))
+        .col(created_at())
+        .foreign_key(
+            foreign_key("order_pushes_order_id_fkey")
+                .from(OrderPushes::Table, OrderPushes::OrderId)
+                .to(Orders::Table, Orders::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            foreign_key("order_pushes_channel_id_fkey")
+                .from(OrderPushes::Table, OrderPushes::ChannelId)
+                .to(Channels::Table, Channels::Id),
         )
         .take()
 }

@@ -121,6 +121,25 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_order_example_verifies() {
+        // The worked example of docs/partners.md, "Sending orders".
+        let body = br#"{"event":"order.created","aggregator":"kopkar-jatim","order":{"externalId":"TM-1001","placedAt":"2026-12-02T08:00:00Z","lines":[{"sku":"KTS-250","quantity":2,"unitPrice":{"amount":"15000","currency":"IDR"}}]}}"#;
+        let header =
+            "t=1795449600,v1=882dd178bd6291cdadd979586f6b22a6fd59512d47c36576e0bfb3104c356698";
+        assert_eq!(self::header("whsec_example", 1_795_449_600, body), header);
+        assert!(
+            verify(
+                "whsec_example",
+                header,
+                Some("1795449600"),
+                body,
+                1_795_449_700
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn a_signature_verifies_only_with_its_secret_body_and_a_fresh_timestamp() {
         let body = br#"{"event":"order.created"}"#;
         let at = 1_795_449_600;

@@ -119,6 +119,13 @@ batch_loader!(
     category_service::children_of
 );
 
+batch_loader!(
+    /// The lines of each order, in order (the orders were read through the caller's scope).
+    OrderLinesLoader,
+    Vec<entity::order_lines::Model>,
+    crate::service::orders::lines_of
+);
+
 scoped_loader!(
     /// The caller's sellers by id (the dashboard's `Seller`s).
     ScopedSellerLoader,
@@ -181,4 +188,5 @@ pub fn attach(
         .data(cached::<ScopedSellerLoader>(app, caller))
         .data(cached::<ScopedAggregatorLoader>(app, caller))
         .data(cached::<ListingsByProductLoader>(app, caller))
+        .data(cached::<OrderLinesLoader>(app, caller))
 }

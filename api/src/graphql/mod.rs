@@ -21,6 +21,7 @@ mod loaders;
 mod money;
 mod node;
 mod onboarding;
+mod orders;
 mod payload;
 mod pipeline;
 mod product_mutations;
@@ -55,6 +56,7 @@ pub struct QueryRoot(
     catalogue_sync::CatalogueSyncQuery,
     channels::ChannelQuery,
     listings::ListingQuery,
+    orders::OrderQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -69,6 +71,7 @@ pub struct MutationRoot(
     variant_mutations::ProductVariantMutation,
     channels::ChannelMutation,
     listings::ListingMutation,
+    orders::OrderMutation,
 );
 
 /// Subscriptions, served over WebSocket (graphql-transport-ws and the legacy graphql-ws).

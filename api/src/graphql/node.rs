@@ -9,6 +9,7 @@ use super::{
     channel_types::Channel,
     gql,
     listings::ChannelListing,
+    orders::Order,
     product_variants::ProductVariant,
     products::{Product, ProductImage},
     response_cache::tag_response,
@@ -21,7 +22,7 @@ use crate::{
     error::{AppError, FieldErrorCode},
     global_id,
     service::{
-        aggregators, categories, channels, listings,
+        aggregators, categories, channels, listings, orders,
         products::{self, images as product_images, variants},
         sellers, users,
     },
@@ -42,6 +43,7 @@ pub enum Node {
     SellerProfile(SellerProfile),
     Channel(Channel),
     ChannelListing(ChannelListing),
+    Order(Order),
 }
 
 #[derive(Default)]
@@ -95,6 +97,7 @@ impl NodeQuery {
             "ChannelListing" => Ok(Node::ChannelListing(
                 gql(listings::find(db, caller, id).await)?.into(),
             )),
+            "Order" => Ok(Node::Order(gql(orders::find(db, caller, id).await)?.into())),
             _ => Err(AppError::NotFound("node").into()),
         }
     }

@@ -55,6 +55,19 @@ impl Seller {
         to_id("Seller", self.db_id)
     }
 
+    /// The seller's orders from every channel, newest first.
+    async fn orders(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        filter: Option<super::orders::OrderFilter>,
+    ) -> async_graphql::Result<super::relay::IdConnection<super::orders::Order>> {
+        let mut filter = filter.unwrap_or_default().into_service()?;
+        filter.seller_id = Some(self.db_id);
+        super::orders::orders_page(ctx, first, after, filter).await
+    }
+
     /// Progress through the four stages of going digital.
     async fn onboarding(&self, ctx: &Context<'_>) -> async_graphql::Result<Onboarding> {
         onboarding::load(ctx, self.db_id).await

@@ -94,19 +94,23 @@ pub async fn products_changed(db: &impl ConnectionTrait, product_ids: &[i64]) ->
     catalogue_changes::stamp_products(db, product_ids).await
 }
 
-/// Ends a stock change an order on `channel_id` made: records it for the cache, queues the new
-/// stock for the products' listings on every other channel (the order's channel knows), and
-/// stamps the sync log. Call it last in the transaction, after `touch`ing the products.
+/// Ends a stock change an order made: records it for the cache, queues the new stock for the
+/// products' listings on every channel but `except_channel` (the channel whose own event moved
+/// it knows), and stamps the sync log. Call it last in the transaction, after `touch`ing the
+/// products.
 pub async fn stock_moved_by_order(
     db: &impl ConnectionTrait,
     product_ids: &[i64],
-    channel_id: i64,
+    except_channel: Option<i64>,
 ) -> AppResult<()> {
     if product_ids.is_empty() {
         return Ok(());
     }
     invalidation::record_products(db, product_ids, ListChange::Values).await?;
-    outbox::queue_for_products_except(db, product_ids, channel_id).await?;
+    match except_channel {
+        Some(channel_id) => outbox::queue_for_products_except(db, product_ids, channel_id).await?,
+        None => outbox::queue_for_products(db, product_ids).await?,
+    }
     catalogue_changes::stamp_products(db, product_ids).await
 }
 

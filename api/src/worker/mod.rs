@@ -13,6 +13,7 @@ mod deliver;
 mod dns;
 mod finish;
 mod imports;
+mod order_pushes;
 mod purges;
 
 use std::{
@@ -86,6 +87,12 @@ impl Worker {
                 }
                 Err(err) => tracing::error!(error = %err, "cannot send CDN purges"),
             }
+        }
+        match order_pushes::OrderPusher::new((*self.settings).clone()) {
+            Ok(pusher) => {
+                tokio::spawn(pusher.run(self.db.clone(), shutdown.clone()));
+            }
+            Err(err) => tracing::error!(error = %err, "cannot send order status to channels"),
         }
         let deliveries = Arc::new(Semaphore::new(self.settings.batch_size));
         let interrupt = CancellationToken::new();

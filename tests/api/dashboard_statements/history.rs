@@ -79,3 +79,60 @@ async fn a_page_of_import_jobs_runs_the_same_few_statements_at_any_size() {
     };
     assert_flat(&app, page).await;
 }
+
+const ORDERS: &str = "query($first: Int) { orders(first: $first) { totalCount edges { node {
+    id externalId status total { amount } channel { code } seller { id businessName }
+    lines { sku quantity acceptedQuantity problem } } } } }";
+
+#[tokio::test]
+async fn a_page_of_orders_runs_the_same_few_statements_at_any_size() {
+    use entity::{enums::OrderStatus, order_lines, orders};
+    let app = quiet_app().await;
+    let tenant = app.tenant("dash-orders").await;
+    let aggregator = db_id(&tenant.aggregator_id);
+    let channel = channel(&app, "dash-orders").await;
+    let now = Utc::now();
+    for index in 0..LARGE {
+        let order = orders::ActiveModel {
+            aggregator_id: Set(aggregator),
+            channel_id: Set(channel),
+            seller_id: Set(Some(db_id(&tenant.seller_id))),
+            external_id: Set(format!("ORD-{index}")),
+            status: Set(OrderStatus::Paid),
+            needs_attention: Set(false),
+            stock_held: Set(false),
+            total_amount: Set(30_000),
+            placed_at: Set(now),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+        for position in 0..2 {
+            order_lines::ActiveModel {
+                order_id: Set(order.id),
+                position: Set(position),
+                sku: Set(format!("SKU-{position}")),
+                quantity: Set(1),
+                unit_price: Set(15_000),
+                accepted_quantity: Set(1),
+                ..Default::default()
+            }
+            .insert(&app.db)
+            .await
+            .unwrap();
+        }
+    }
+
+    // The count, the page, the lines, the channels and the sellers.
+    let page = Page {
+        query: ORDERS,
+        connection: "orders",
+        variables: json!({}),
+        token: &tenant.staff.access_token,
+        most: 5.0,
+    };
+    assert_flat(&app, page).await;
+}

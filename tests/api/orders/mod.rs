@@ -416,3 +416,5 @@ async fn forged_stale_replayed_oversized_malformed_or_misaddressed_requests_stor
     assert_eq!(stored(&shop.app).await, accepted);
     assert_eq!(shop.stock().await, 9);
 }
+
+mod dashboard;

@@ -347,7 +347,7 @@ async fn advance(
         EventKind::Cancelled | EventKind::Returned => {}
     }
     if give_back {
-        stock::give_back(txn, &order).await?;
+        stock::give_back(txn, &order, Some(order.channel_id)).await?;
         change.stock_held = Set(false);
     }
     if !change.is_changed() {

@@ -1,9 +1,15 @@
 //! Orders from partner channels: received as signed events (`inbound`), checked as documents
-//! (`document`), and kept true to one stock (`stock`).
+//! (`document`), kept true to one stock (`stock`), read by dashboards (`reads`) and fulfilled
+//! (`fulfilment`).
 
 pub mod document;
+mod fulfilment;
 mod inbound;
+pub mod pushes;
+mod reads;
 mod stock;
 
+pub use fulfilment::{Shipment, cancel, mark_completed, mark_shipped};
 pub use inbound::{Receipt, SignedRequest, forget_old_signatures, receive};
+pub use reads::{OrderFilter, find, lines_of, list, scoped};
 pub use stock::{OTHER_SELLER, OVERSOLD, UNKNOWN_SKU};

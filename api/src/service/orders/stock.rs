@@ -140,7 +140,7 @@ pub async fn take(
         stock_moved_by_order(
             db,
             &products.into_iter().collect::<Vec<_>>(),
-            order.channel_id,
+            Some(order.channel_id),
         )
         .await?;
     }
@@ -183,9 +183,14 @@ async fn take_units(
     Ok(Err(std::cmp::max(available, 0)))
 }
 
-/// Gives back the units an order's lines took (a cancellation or a return before shipping).
-/// The caller clears `stock_held` in the same transaction, so it happens once.
-pub async fn give_back(db: &impl ConnectionTrait, order: &orders::Model) -> AppResult<()> {
+/// Gives back the units an order's lines took (a cancellation or a return before shipping),
+/// and tells every listing but those on `except_channel` the new stock. The caller clears
+/// `stock_held` in the same transaction, so it happens once.
+pub async fn give_back(
+    db: &impl ConnectionTrait,
+    order: &orders::Model,
+    except_channel: Option<i64>,
+) -> AppResult<()> {
     let lines = order_lines::Entity::find()
         .filter(order_lines::Column::OrderId.eq(order.id))
         .filter(order_lines::Column::AcceptedQuantity.gt(0))
@@ -222,7 +227,7 @@ pub async fn give_back(db: &impl ConnectionTrait, order: &orders::Model) -> AppR
     stock_moved_by_order(
         db,
         &products.into_iter().collect::<Vec<_>>(),
-        order.channel_id,
+        except_channel,
     )
     .await
 }
