@@ -21,6 +21,8 @@ pub struct Model {
     /// The channel's listing rules, as a JSON document.
     pub rules: Json,
     pub is_active: bool,
+    /// Where a channel that must be polled serves its order events; none for one that pushes.
+    pub orders_url: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -5,6 +5,8 @@
 //! accepted in, so that a captured request sent again is refused. `order_pushes` is the
 //! outbox of the status changes Dermaga sends back to the order's channel (shipped with its
 //! tracking number, completed, cancelled), written in the transaction of the change.
+//! `channels.orders_url` is where a channel that must be polled serves its order events, and
+//! `order_pulls` keeps, per aggregator and channel, the cursor the next poll resumes from.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -88,6 +90,26 @@ pub enum OrderPushes {
 }
 
 #[derive(DeriveIden)]
+pub enum PolledChannels {
+    #[sea_orm(iden = "channels")]
+    Table,
+    OrdersUrl,
+}
+
+#[derive(DeriveIden)]
+pub enum OrderPulls {
+    Table,
+    Id,
+    AggregatorId,
+    ChannelId,
+    Cursor,
+    Attempts,
+    NextPollAt,
+    LastPolledAt,
+    LastError,
+}
+
+#[derive(DeriveIden)]
 pub enum InboundSignatures {
     Table,
     Id,
@@ -112,6 +134,15 @@ impl MigrationTrait for Migration {
         manager.create_table(order_events()).await?;
         manager.create_table(inbound_signatures()).await?;
         manager.create_table(order_pushes()).await?;
+        manager.create_table(order_pulls()).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PolledChannels::Table)
+                    .add_column(string_len_null(PolledChannels::OrdersUrl, 2048))
+                    .take(),
+            )
+            .await?;
         create_indexes(
             manager,
             [
@@ -139,7 +170,16 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PolledChannels::Table)
+                    .drop_column(PolledChannels::OrdersUrl)
+                    .take(),
+            )
+            .await?;
         for table in [
+            OrderPulls::Table.into_iden(),
             OrderPushes::Table.into_iden(),
             InboundSignatures::Table.into_iden(),
             OrderEvents::Table.into_iden(),
@@ -330,6 +370,38 @@ fn order_pushes() -> TableCreateStatement {
             foreign_key("order_pushes_channel_id_fkey")
                 .from(OrderPushes::Table, OrderPushes::ChannelId)
                 .to(Channels::Table, Channels::Id),
+        )
+        .take()
+}
+
+fn order_pulls() -> TableCreateStatement {
+    Table::create()
+        .table(OrderPulls::Table)
+        .col(id(OrderPulls::Id))
+        .col(big_integer(OrderPulls::AggregatorId))
+        .col(big_integer(OrderPulls::ChannelId))
+        .col(text_null(OrderPulls::Cursor))
+        .col(integer(OrderPulls::Attempts).default(0))
+        .col(timestamp_with_time_zone(OrderPulls::NextPollAt))
+        .col(timestamp_with_time_zone_null(OrderPulls::LastPolledAt))
+        .col(text_null(OrderPulls::LastError))
+        .col(updated_at())
+        .index(
+            unique("order_pulls_aggregator_channel_key")
+                .col(OrderPulls::AggregatorId)
+                .col(OrderPulls::ChannelId),
+        )
+        .foreign_key(
+            foreign_key("order_pulls_aggregator_id_fkey")
+                .from(OrderPulls::Table, OrderPulls::AggregatorId)
+                .to(Aggregators::Table, Aggregators::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .foreign_key(
+            foreign_key("order_pulls_channel_id_fkey")
+                .from(OrderPulls::Table, OrderPulls::ChannelId)
+                .to(Channels::Table, Channels::Id)
+                .on_delete(ForeignKeyAction::Cascade),
         )
         .take()
 }

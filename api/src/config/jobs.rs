@@ -38,6 +38,9 @@ pub struct WorkerSettings {
     /// `ALLOW_PRIVATE_WEBHOOKS` again: otherwise a webhook host that resolves to a private or
     /// loopback address is not connected to (DNS can change after registration).
     pub allow_private_addresses: bool,
+    /// `ORDERS_POLL_INTERVAL_SECONDS`: how often a channel with an `ordersUrl` is polled for
+    /// each aggregator that enabled it, when its last poll went well.
+    pub orders_poll_interval: Duration,
     /// `CDN_PURGE_URL` and `CDN_PURGE_SECRET`: where the tags each write changed are sent,
     /// signed, for a CDN to purge; unset, nothing is queued.
     pub cdn_purge: Option<CdnPurge>,
@@ -93,6 +96,7 @@ impl WorkerSettings {
             max_response_bytes: env.parse("WORKER_MAX_RESPONSE_BYTES", 64 * 1024)?,
             reconcile_interval: positive_seconds(env, "RECONCILE_INTERVAL_SECONDS", 300.0)?,
             allow_private_addresses: false,
+            orders_poll_interval: positive_seconds(env, "ORDERS_POLL_INTERVAL_SECONDS", 60.0)?,
             cdn_purge: cdn_purge(env)?,
         };
         if settings.batch_size == 0 || settings.channel_concurrency == 0 {

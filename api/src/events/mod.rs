@@ -45,6 +45,13 @@ pub enum Event {
     },
     /// An import job's status or counts changed.
     ImportJob { id: i64 },
+    /// An order arrived or changed.
+    Order {
+        id: i64,
+        aggregator_id: i64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seller_id: Option<i64>,
+    },
     /// Sessions of this user were revoked (logout, a reused refresh token, a disabled login).
     SessionsRevoked { user_id: i64 },
     /// Events may have been missed (the listener reconnected, a subscriber fell behind, a bulk
@@ -58,6 +65,14 @@ impl Event {
             id: listing.id,
             aggregator_id: listing.aggregator_id,
             product_id: Some(listing.product_id),
+        }
+    }
+
+    pub fn order(order: &entity::orders::Model) -> Self {
+        Self::Order {
+            id: order.id,
+            aggregator_id: order.aggregator_id,
+            seller_id: order.seller_id,
         }
     }
 

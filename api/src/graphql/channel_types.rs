@@ -77,6 +77,8 @@ pub struct Channel {
     pub kind: ChannelKind,
     /// Where listings are pushed; none for a pull-feed-only channel.
     pub webhook_url: Option<String>,
+    /// Where Dermaga polls the channel's order events; none for a channel that pushes them.
+    pub orders_url: Option<String>,
     pub rules: ChannelRules,
     pub is_active: bool,
     pub created_at: DateTime<Utc>,
@@ -98,6 +100,7 @@ impl From<channels::Model> for Channel {
             name: model.name,
             kind: model.kind.into(),
             webhook_url: model.webhook_url,
+            orders_url: model.orders_url,
             is_active: model.is_active,
             created_at: model.created_at,
         }
@@ -112,6 +115,8 @@ pub struct RegisterChannelInput {
     pub kind: ChannelKind,
     /// http(s); loopback and private addresses only with `ALLOW_PRIVATE_WEBHOOKS`.
     pub webhook_url: Option<String>,
+    /// Where the channel serves its order events to be polled, checked like `webhookUrl`.
+    pub orders_url: Option<String>,
     #[graphql(default)]
     pub rules: ChannelRules,
 }
@@ -130,6 +135,8 @@ pub struct UpdateChannelInput {
     pub name: Option<String>,
     /// http(s), validated as at registration; an empty string removes the webhook.
     pub webhook_url: Option<String>,
+    /// http(s), validated as at registration; an empty string stops polling for orders.
+    pub orders_url: Option<String>,
     /// Replaces every rule; they apply to every later change of the channel's listings.
     pub rules: Option<ChannelRules>,
 }

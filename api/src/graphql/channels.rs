@@ -76,6 +76,7 @@ impl ChannelMutation {
                 name: input.name,
                 kind: input.kind.into(),
                 webhook_url: input.webhook_url,
+                orders_url: input.orders_url,
                 rules: input.rules.into(),
             },
         )
@@ -113,6 +114,7 @@ impl ChannelMutation {
                 ChannelChanges {
                     name: input.name,
                     webhook_url: input.webhook_url,
+                    orders_url: input.orders_url,
                     rules: input.rules.map(Into::into),
                 },
             )

@@ -76,7 +76,11 @@ pub struct MutationRoot(
 
 /// Subscriptions, served over WebSocket (graphql-transport-ws and the legacy graphql-ws).
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(imports::ImportSubscription, listings::ListingSubscription);
+pub struct SubscriptionRoot(
+    imports::ImportSubscription,
+    listings::ListingSubscription,
+    orders::OrderSubscription,
+);
 
 pub type DermagaSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -1,7 +1,10 @@
 //! Orders from partner channels, for dashboards: the list with its filters, one order, and
 //! fulfilment (ship with a tracking number, complete, cancel).
 
-use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject};
+use async_graphql::{
+    ComplexObject, Context, Enum, ID, InputObject, Object, SimpleObject, Subscription,
+    futures_util::{Stream, StreamExt},
+};
 use chrono::{DateTime, Utc};
 use entity::{order_lines, orders};
 
@@ -15,11 +18,12 @@ use super::{
     payload::{UserError, into_payload},
     relay::{IdConnection, IdCursor, connection, input_id, page_request, parse_id, to_id},
     sellers::Seller,
-    user,
+    subscription_quota, user,
 };
 use crate::{
     error::AppError,
-    service::orders::{self as service, OrderFilter as ServiceFilter, Shipment},
+    events::EventBus,
+    service::orders::{self as service, Moment, OrderFilter as ServiceFilter, Shipment},
 };
 
 #[derive(Enum, Copy, Clone, Debug, PartialEq, Eq)]
@@ -323,5 +327,47 @@ impl OrderMutation {
             Err(error) => Err(error),
         };
         order_payload(result)
+    }
+}
+
+#[derive(Default)]
+pub struct OrderSubscription;
+
+/// The caller's orders at `moment`, as they happen on any replica.
+fn order_feed(
+    ctx: &Context<'_>,
+    moment: Moment,
+) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Order>> + use<>> {
+    let place = subscription_quota::take(ctx)?;
+    let db = app(ctx)?.db.clone();
+    let caller = user(ctx)?.clone();
+    let events = ctx.data::<EventBus>()?.subscribe();
+    Ok(
+        service::watch(db, caller, moment, events).map(move |order| {
+            let _held = &place;
+            Ok(gql(order)?.into())
+        }),
+    )
+}
+
+#[Subscription]
+impl OrderSubscription {
+    /// Each order that arrives from a channel, once, for the caller's dashboard (a seller's
+    /// own orders only).
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
+    async fn order_received(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Order>> + use<>> {
+        order_feed(ctx, Moment::Received)
+    }
+
+    /// Each later change of the caller's orders: paid, shipped, completed, cancelled, returned.
+    #[graphql(guard = "RoleGuard::new(ANY_USER)")]
+    async fn order_updated(
+        &self,
+        ctx: &Context<'_>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<Order>> + use<>> {
+        order_feed(ctx, Moment::Updated)
     }
 }

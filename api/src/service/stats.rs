@@ -22,6 +22,7 @@ pub const WEEKS: usize = 12;
 
 #[derive(Debug)]
 pub struct DashboardStats {
+    pub aggregator_id: i64,
     pub sellers_total: i64,
     pub sellers_by_stage: Vec<(OnboardingStage, i64)>,
     pub sellers_by_sector: Vec<(SellerSector, i64)>,
@@ -102,6 +103,7 @@ pub async fn dashboard(
     let listings_by_channel = listings_by_channel(db, aggregator).await?;
     let sellers_onboarded_per_week = onboarded_per_week(db, aggregator, Utc::now()).await?;
     Ok(DashboardStats {
+        aggregator_id: aggregator,
         sellers_total,
         sellers_by_stage,
         sellers_by_sector,
@@ -113,6 +115,18 @@ pub async fn dashboard(
 }
 
 /// How many of the aggregator's sellers stand at each onboarding stage, every stage listed.
+/// What the aggregator's programme sold in `[from, to)` (see `orders::sales`).
+pub async fn sales(
+    db: &impl ConnectionTrait,
+    caller: &AuthUser,
+    aggregator_id: Option<i64>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<super::orders::Sales> {
+    let aggregator = target(caller, aggregator_id)?;
+    super::orders::sales(db, aggregator, from, to).await
+}
+
 async fn sellers_by_stage(
     db: &impl ConnectionTrait,
     aggregator: i64,

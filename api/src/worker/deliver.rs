@@ -193,7 +193,7 @@ fn excerpt(body: &[u8]) -> String {
 }
 
 /// `Retry-After` in seconds (an HTTP date reads as absent).
-fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
     let seconds: u64 = headers
         .get(header::RETRY_AFTER)?
         .to_str()
@@ -205,7 +205,10 @@ fn retry_after(headers: &header::HeaderMap) -> Option<Duration> {
 }
 
 /// Reads the answer up to `limit` bytes and stops there: a 50 MB answer costs 64 KiB.
-async fn read_capped(response: reqwest::Response, limit: usize) -> Result<Vec<u8>, String> {
+pub(super) async fn read_capped(
+    response: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, String> {
     let mut body = Vec::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {

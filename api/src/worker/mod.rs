@@ -13,6 +13,7 @@ mod deliver;
 mod dns;
 mod finish;
 mod imports;
+mod order_pulls;
 mod order_pushes;
 mod purges;
 
@@ -29,6 +30,7 @@ pub use claim::claim;
 pub use deliver::{Outcome, idempotency_key};
 pub use finish::backoff;
 pub use imports::{ImportRunner, ImportWake};
+pub use order_pulls::OrderPoller;
 
 use crate::{
     config::WorkerSettings, error::AppResult, service::listings::outbox, shutdown::Shutdown,
@@ -87,6 +89,12 @@ impl Worker {
                 }
                 Err(err) => tracing::error!(error = %err, "cannot send CDN purges"),
             }
+        }
+        match order_pulls::OrderPoller::new((*self.settings).clone()) {
+            Ok(poller) => {
+                tokio::spawn(poller.run(self.db.clone(), shutdown.clone()));
+            }
+            Err(err) => tracing::error!(error = %err, "cannot poll channels for orders"),
         }
         match order_pushes::OrderPusher::new((*self.settings).clone()) {
             Ok(pusher) => {

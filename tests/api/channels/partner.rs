@@ -29,6 +29,8 @@ pub enum Answer {
     Drop,
     /// 200 with a body of this many bytes of garbage.
     Huge(usize),
+    /// 200 with this JSON body (a page of orders to poll).
+    Json(String),
     /// Wait, then accept.
     SlowAccept(Duration),
 }
@@ -36,6 +38,8 @@ pub enum Answer {
 /// One request as the partner saw it.
 #[derive(Clone, Debug)]
 pub struct Received {
+    /// The request's method and target, e.g. `GET /orders?since=…`.
+    pub request_line: String,
     pub headers: HashMap<String, String>,
     pub raw_body: Vec<u8>,
     pub body: Value,
@@ -161,7 +165,9 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
         .and_then(|id| id.rsplit('/').next())
         .unwrap_or("0")
         .to_owned();
+    let request_line = head.lines().next().unwrap_or("").to_owned();
     let record = |answered: Option<u16>| Received {
+        request_line: request_line.clone(),
         headers: headers.clone(),
         raw_body: body.clone(),
         body: parsed.clone(),
@@ -181,6 +187,10 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             state.lock().unwrap().received.push(record(Some(200)));
             let reply = respond(200, "", &format!(r#"{{"externalId":"EXT-{listing}"}}"#));
             let _ = stream.write_all(reply.as_bytes()).await;
+        }
+        Answer::Json(json) => {
+            state.lock().unwrap().received.push(record(Some(200)));
+            let _ = stream.write_all(respond(200, "", &json).as_bytes()).await;
         }
         Answer::Status(status) => {
             state.lock().unwrap().received.push(record(Some(status)));

@@ -286,3 +286,105 @@ async fn a_channel_that_fails_gets_the_status_again_and_the_order_of_changes_is_
         pushes[2].header("idempotency-key")
     );
 }
+
+#[tokio::test]
+async fn sales_count_orders_and_gmv_per_channel_sector_and_wib_day() {
+    let app = delivering_app(&[]).await;
+    let other = Shop::open(app.clone_client(), "laku-lain", 50).await;
+    let shop = Shop::open(app, "laku", 50).await;
+    let placed = |mut event: Value, at: &str| {
+        event["order"]["placedAt"] = json!(at);
+        event
+    };
+    // 2 × 15,000 on channel a, the 2nd of December in WIB.
+    shop.send(
+        0,
+        &placed(
+            shop.event("order.created", "S-1", 2),
+            "2026-12-02T08:00:00Z",
+        ),
+    )
+    .await;
+    // 1 × 15,000 on channel b, 03:00 WIB on the 3rd although still the 2nd in UTC.
+    shop.send(
+        1,
+        &placed(shop.event("order.paid", "S-2", 1), "2026-12-02T20:00:00Z"),
+    )
+    .await;
+    // Cancelled: not a sale.
+    shop.send(
+        0,
+        &placed(
+            shop.event("order.cancelled", "S-3", 5),
+            "2026-12-02T09:00:00Z",
+        ),
+    )
+    .await;
+    // Another tenant's, and one outside the range.
+    other
+        .send(
+            0,
+            &placed(
+                other.event("order.created", "S-9", 3),
+                "2026-12-02T08:00:00Z",
+            ),
+        )
+        .await;
+    shop.send(
+        0,
+        &placed(
+            shop.event("order.created", "S-0", 1),
+            "2026-11-01T08:00:00Z",
+        ),
+    )
+    .await;
+
+    let query =
+        "query($from: DateTime, $to: DateTime) { dashboardStats { sales(from: $from, to: $to) {
+        total { orders grossMerchandiseValue { amount } }
+        byChannel { channelCode sales { orders grossMerchandiseValue { amount } } }
+        bySector { sector sales { orders } }
+        byDay { day sales { orders grossMerchandiseValue { amount } } } } } }";
+    let range = json!({ "from": "2026-12-01T17:00:00Z", "to": "2026-12-03T17:00:00Z" });
+    let body = shop
+        .app
+        .graphql(query, range.clone(), shop.tenant.admin.token())
+        .await;
+    let sales = &body["data"]["dashboardStats"]["sales"];
+    assert_eq!(
+        sales["total"],
+        json!({ "orders": 2, "grossMerchandiseValue": { "amount": "45000" } }),
+        "{body}"
+    );
+    assert_eq!(
+        sales["byChannel"],
+        json!([
+            { "channelCode": "laku-a", "sales": { "orders": 1, "grossMerchandiseValue": { "amount": "30000" } } },
+            { "channelCode": "laku-b", "sales": { "orders": 1, "grossMerchandiseValue": { "amount": "15000" } } },
+        ])
+    );
+    assert_eq!(sales["bySector"][0]["sales"]["orders"], 2, "{body}");
+    assert!(sales["bySector"][0]["sector"].is_string(), "{body}");
+    assert_eq!(
+        sales["byDay"],
+        json!([
+            { "day": "2026-12-02", "sales": { "orders": 1, "grossMerchandiseValue": { "amount": "30000" } } },
+            { "day": "2026-12-03", "sales": { "orders": 1, "grossMerchandiseValue": { "amount": "15000" } } },
+        ])
+    );
+
+    let too_long = json!({ "from": "2025-01-01T00:00:00Z", "to": "2026-12-03T00:00:00Z" });
+    let body = shop
+        .app
+        .graphql(query, too_long, shop.tenant.admin.token())
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    let theirs = other
+        .app
+        .graphql(query, range, other.tenant.admin.token())
+        .await;
+    assert_eq!(
+        theirs["data"]["dashboardStats"]["sales"]["total"]["orders"], 1,
+        "{theirs}"
+    );
+}

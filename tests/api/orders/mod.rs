@@ -418,3 +418,5 @@ async fn forged_stale_replayed_oversized_malformed_or_misaddressed_requests_stor
 }
 
 mod dashboard;
+mod live;
+mod pull;

@@ -26,6 +26,8 @@ pub struct NewChannel {
     pub name: String,
     pub kind: ChannelKind,
     pub webhook_url: Option<String>,
+    /// Where the channel serves its order events to be polled (`docs/partners.md`).
+    pub orders_url: Option<String>,
     pub rules: ChannelRules,
 }
 
@@ -44,7 +46,7 @@ pub async fn register(
     input: NewChannel,
 ) -> AppResult<RegisteredChannel> {
     caller.require_platform_admin()?;
-    let (code, name, webhook_url) = check_new_channel(&input, allow_private_webhooks)?;
+    let (code, name, webhook_url, orders_url) = check_new_channel(&input, allow_private_webhooks)?;
     let signing_secret = format!("whsec_{}", random_token());
     let now = Utc::now();
     let channel = channels::ActiveModel {
@@ -52,6 +54,7 @@ pub async fn register(
         name: Set(name),
         kind: Set(input.kind),
         webhook_url: Set(webhook_url),
+        orders_url: Set(orders_url),
         signing_secret: Set(signing_secret.clone()),
         rules: Set(serde_json::to_value(&input.rules).map_err(anyhow::Error::from)?),
         is_active: Set(true),
@@ -79,7 +82,11 @@ pub async fn register(
             action: "channel.registered",
             entity_type: "Channel",
             entity_id: channel.id,
-            changes: json!({ "code": channel.code, "webhookUrl": channel.webhook_url }),
+            changes: json!({
+                "code": channel.code,
+                "webhookUrl": channel.webhook_url,
+                "ordersUrl": channel.orders_url,
+            }),
         },
     )
     .await?;
@@ -89,11 +96,29 @@ pub async fn register(
     })
 }
 
-/// The new channel's code (lower-cased), name and webhook URL, or one error per bad field.
+/// A partner URL (webhook or orders), validated like a webhook; `None` when not given.
+fn partner_url(
+    field: &str,
+    raw: Option<&str>,
+    allow_private: bool,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let raw = raw?;
+    match WebhookUrl::parse(&["input", field], raw, allow_private) {
+        Ok(url) => Some(url.into_inner()),
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    }
+}
+
+/// The new channel's code (lower-cased), name, webhook URL and orders URL, or one error per
+/// bad field.
 fn check_new_channel(
     input: &NewChannel,
     allow_private_webhooks: bool,
-) -> AppResult<(String, String, Option<String>)> {
+) -> AppResult<(String, String, Option<String>, Option<String>)> {
     let mut errors = Vec::new();
     let code = input.code.trim().to_ascii_lowercase();
     if code.is_empty()
@@ -110,22 +135,23 @@ fn check_new_channel(
     }
     let name = input.name.trim().to_owned();
     check_name(&name, &mut errors);
-    let webhook_url = match input.webhook_url.as_deref() {
-        None => None,
-        Some(raw) => match WebhookUrl::parse(&["input", "webhookUrl"], raw, allow_private_webhooks)
-        {
-            Ok(url) => Some(url.into_inner()),
-            Err(error) => {
-                errors.push(error);
-                None
-            }
-        },
-    };
+    let webhook_url = partner_url(
+        "webhookUrl",
+        input.webhook_url.as_deref(),
+        allow_private_webhooks,
+        &mut errors,
+    );
+    let orders_url = partner_url(
+        "ordersUrl",
+        input.orders_url.as_deref(),
+        allow_private_webhooks,
+        &mut errors,
+    );
     check_rules(&input.rules, &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Invalid(errors));
     }
-    Ok((code, name, webhook_url))
+    Ok((code, name, webhook_url, orders_url))
 }
 
 /// What `updateChannel` changes; `None` leaves a field as it is.
@@ -134,6 +160,8 @@ pub struct ChannelChanges {
     pub name: Option<String>,
     /// `Some("")` removes the webhook (a pull-feed-only channel).
     pub webhook_url: Option<String>,
+    /// `Some("")` stops polling the channel for orders.
+    pub orders_url: Option<String>,
     pub rules: Option<ChannelRules>,
 }
 
@@ -180,14 +208,16 @@ pub async fn update(
         model.name = Set(name.to_owned());
     }
     if let Some(raw) = &changes.webhook_url {
-        if raw.trim().is_empty() {
-            model.webhook_url = Set(None);
-        } else {
-            match WebhookUrl::parse(&["input", "webhookUrl"], raw, allow_private_webhooks) {
-                Ok(url) => model.webhook_url = Set(Some(url.into_inner())),
-                Err(error) => errors.push(error),
-            }
-        }
+        let url = (!raw.trim().is_empty())
+            .then(|| partner_url("webhookUrl", Some(raw), allow_private_webhooks, &mut errors))
+            .flatten();
+        model.webhook_url = Set(url);
+    }
+    if let Some(raw) = &changes.orders_url {
+        let url = (!raw.trim().is_empty())
+            .then(|| partner_url("ordersUrl", Some(raw), allow_private_webhooks, &mut errors))
+            .flatten();
+        model.orders_url = Set(url);
     }
     if let Some(rules) = &changes.rules {
         check_rules(rules, &mut errors);
@@ -210,6 +240,7 @@ pub async fn update(
             changes: json!({
                 "name": changes.name.as_ref().map(|_| &updated.name),
                 "webhookUrl": changes.webhook_url.as_ref().map(|_| &updated.webhook_url),
+                "ordersUrl": changes.orders_url.as_ref().map(|_| &updated.orders_url),
                 "rules": changes.rules.as_ref().map(|_| &updated.rules),
             }),
         },

@@ -85,7 +85,7 @@ impl Watch {
                 visible && same_product
             }
             Event::Resync => true,
-            Event::ImportJob { .. } | Event::SessionsRevoked { .. } => false,
+            Event::ImportJob { .. } | Event::SessionsRevoked { .. } | Event::Order { .. } => false,
         }
     }
 }

@@ -15,6 +15,7 @@ use super::{pushes, reads, stock};
 use crate::{
     auth::AuthUser,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
+    events::{self, Event},
     service::audit::{self, AuditEntry},
 };
 use entity::enums::Role;
@@ -168,6 +169,7 @@ async fn apply_locked(
         .await?
         .ok_or(AppError::NotFound("channel"))?;
     pushes::queue(txn, &updated, &channel.code, event).await?;
+    events::notify(txn, &[Event::order(&updated)]).await?;
     audit::record(
         txn,
         None,

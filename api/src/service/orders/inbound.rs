@@ -23,6 +23,7 @@ use super::{
 use crate::{
     domain::signature,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
+    events::{self, Event},
     global_id,
     service::{
         audit::{self, AuditEntry},
@@ -69,12 +70,22 @@ pub async fn receive(db: &DatabaseConnection, request: SignedRequest<'_>) -> App
     )
     .map_err(|refusal| AppError::InvalidToken(refusal.message()))?;
     let event = document::parse(request.body)?;
+    record(db, &channel, Some(&verified.signature), &event).await
+}
 
+/// Applies one checked event from `channel` once, remembering `signature` (a pushed event's)
+/// so that it cannot be replayed.
+pub(super) async fn record(
+    db: &DatabaseConnection,
+    channel: &channels::Model,
+    signature: Option<&str>,
+    event: &OrderEvent,
+) -> AppResult<Receipt> {
     let mut attempt = 0;
     loop {
         attempt += 1;
         let txn = crate::db::begin_write(db).await?;
-        match apply(&txn, &channel, &verified.signature, &event).await {
+        match apply(&txn, channel, signature, event).await {
             Ok(receipt) => {
                 txn.commit().await?;
                 return Ok(receipt);
@@ -96,10 +107,12 @@ pub async fn receive(db: &DatabaseConnection, request: SignedRequest<'_>) -> App
 async fn apply(
     txn: &DatabaseTransaction,
     channel: &channels::Model,
-    signature: &str,
+    signature: Option<&str>,
     event: &OrderEvent,
 ) -> AppResult<Receipt> {
-    remember_signature(txn, channel.id, signature).await?;
+    if let Some(signature) = signature {
+        remember_signature(txn, channel.id, signature).await?;
+    }
     if let Some(seen) = order_events::Entity::find()
         .filter(order_events::Column::ChannelId.eq(channel.id))
         .filter(order_events::Column::ExternalOrderId.eq(&event.external_id))
@@ -130,6 +143,7 @@ async fn apply(
         .filter(order_lines::Column::OrderId.eq(order.id))
         .all(txn)
         .await?;
+    events::notify(txn, &[Event::order(&order)]).await?;
     let body = receipt_body(&order, &lines);
     order_events::ActiveModel {
         channel_id: Set(channel.id),

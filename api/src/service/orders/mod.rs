@@ -5,11 +5,16 @@
 pub mod document;
 mod fulfilment;
 mod inbound;
+pub mod pull;
 pub mod pushes;
 mod reads;
+mod sales;
 mod stock;
+mod watch;
 
 pub use fulfilment::{Shipment, cancel, mark_completed, mark_shipped};
 pub use inbound::{Receipt, SignedRequest, forget_old_signatures, receive};
 pub use reads::{OrderFilter, find, lines_of, list, scoped};
+pub use sales::{MAX_RANGE_DAYS, Sales, Sold, sales};
 pub use stock::{OTHER_SELLER, OVERSOLD, UNKNOWN_SKU};
+pub use watch::{Moment, watch};
