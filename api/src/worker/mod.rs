@@ -61,6 +61,35 @@ fn http_client(settings: &WorkerSettings, public_only: bool) -> reqwest::Result<
         .build()
 }
 
+/// Runs `round` until `shutdown`, waiting `idle_wait` after a round that found nothing to do
+/// (or failed: logged with `failing`). The loop of the worker's side tasks (purges, order
+/// pushes and polls).
+async fn run_rounds<F, Fut>(
+    shutdown: Shutdown,
+    idle_wait: std::time::Duration,
+    failing: &str,
+    mut round: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AppResult<usize>>,
+{
+    while !shutdown.is_triggered() {
+        let busy = match round().await {
+            Ok(done) => done > 0,
+            Err(err) => {
+                tracing::warn!(error = %err, "{failing}");
+                false
+            }
+        };
+        if !busy {
+            tokio::select! {
+                () = tokio::time::sleep(idle_wait) => {}
+                () = shutdown.triggered() => {}
+            }
+        }
+    }
+}
+
 impl Worker {
     pub fn new(db: DatabaseConnection, settings: WorkerSettings) -> anyhow::Result<Self> {
         let client = http_client(&settings, !settings.allow_private_addresses)?;

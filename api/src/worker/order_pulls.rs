@@ -47,21 +47,14 @@ impl OrderPoller {
 
     /// Polls what is due until `shutdown`, waiting a worker poll interval when nothing is.
     pub async fn run(self, db: DatabaseConnection, shutdown: Shutdown) {
-        while !shutdown.is_triggered() {
-            let busy = match self.poll_due(&db).await {
-                Ok(polled) => polled > 0,
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot poll channels for orders");
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    () = tokio::time::sleep(self.settings.poll_interval) => {}
-                    () = shutdown.triggered() => {}
-                }
-            }
-        }
+        let (this, db) = (&self, &db);
+        super::run_rounds(
+            shutdown,
+            self.settings.poll_interval,
+            "cannot poll channels for orders",
+            move || this.poll_due(db),
+        )
+        .await;
     }
 
     /// Claims and runs one round of due polls; how many it claimed.

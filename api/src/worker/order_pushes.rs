@@ -41,21 +41,14 @@ impl OrderPusher {
 
     /// Sends due pushes until `shutdown`, waiting a poll interval whenever none is due.
     pub async fn run(self, db: DatabaseConnection, shutdown: Shutdown) {
-        while !shutdown.is_triggered() {
-            let busy = match self.send_due(&db).await {
-                Ok(sent) => sent > 0,
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot send order status to channels");
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    () = tokio::time::sleep(self.settings.poll_interval) => {}
-                    () = shutdown.triggered() => {}
-                }
-            }
-        }
+        let (this, db) = (&self, &db);
+        super::run_rounds(
+            shutdown,
+            self.settings.poll_interval,
+            "cannot send order status to channels",
+            move || this.send_due(db),
+        )
+        .await;
     }
 
     /// Claims and sends one round of due pushes; how many it claimed.

@@ -40,21 +40,14 @@ impl Purger {
 
     /// Sends due purges until `shutdown`, waiting a poll interval whenever none is due.
     pub async fn run(self, db: DatabaseConnection, shutdown: Shutdown) {
-        while !shutdown.is_triggered() {
-            let busy = match self.send_due(&db).await {
-                Ok(sent) => sent > 0,
-                Err(err) => {
-                    tracing::warn!(error = %err, "cannot send CDN purges");
-                    false
-                }
-            };
-            if !busy {
-                tokio::select! {
-                    () = tokio::time::sleep(self.settings.poll_interval) => {}
-                    () = shutdown.triggered() => {}
-                }
-            }
-        }
+        let (this, db) = (&self, &db);
+        super::run_rounds(
+            shutdown,
+            self.settings.poll_interval,
+            "cannot send CDN purges",
+            move || this.send_due(db),
+        )
+        .await;
     }
 
     /// Claims and sends one round of due purges; how many queued rows it sent.

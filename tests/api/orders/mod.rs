@@ -171,32 +171,31 @@ fn signed_headers(secret: &str, timestamp: i64, body: &[u8]) -> Vec<(&'static st
     ]
 }
 
-async fn query_number(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
+async fn query_row(app: &TestApp, sql: &str) -> sea_orm::QueryResult {
+    app.db
         .query_one_raw(Statement::from_string(
             app.db.get_database_backend(),
             sql.to_owned(),
         ))
         .await
         .unwrap()
-        .unwrap();
+        .unwrap_or_else(|| panic!("no row: {sql}"))
+}
+
+/// The column `n` of the query's row (a count, a stock).
+async fn query_number(app: &TestApp, sql: &str) -> i64 {
+    let row = query_row(app, sql).await;
     row.try_get::<i64>("", "n")
         .or_else(|_| row.try_get::<i32>("", "n").map(i64::from))
         .unwrap()
 }
 
+/// The first column of the query's row, as text.
 async fn query_text(app: &TestApp, sql: &str) -> String {
-    let row = app
-        .db
-        .query_one_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            sql.to_owned(),
-        ))
+    query_row(app, sql)
         .await
+        .try_get_by_index::<String>(0)
         .unwrap()
-        .unwrap();
-    row.try_get_by_index::<String>(0).unwrap()
 }
 
 async fn stored(app: &TestApp) -> (i64, i64, i64) {
