@@ -107,10 +107,7 @@ pub async fn stock_moved_by_order(
         return Ok(());
     }
     invalidation::record_products(db, product_ids, ListChange::Values).await?;
-    match except_channel {
-        Some(channel_id) => outbox::queue_for_products_except(db, product_ids, channel_id).await?,
-        None => outbox::queue_for_products(db, product_ids).await?,
-    }
+    outbox::queue_for_products_except(db, product_ids, except_channel).await?;
     catalogue_changes::stamp_products(db, product_ids).await
 }
 

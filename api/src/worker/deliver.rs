@@ -152,7 +152,7 @@ fn classify(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> O
         };
     }
     let message = format!("HTTP {code}: {}", excerpt(body));
-    if status.is_client_error() && code != 408 && code != 429 {
+    if !retryable(status) {
         Outcome::Rejected {
             status: code,
             message,
@@ -164,6 +164,12 @@ fn classify(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> O
             retry_after,
         }
     }
+}
+
+/// Whether a partner's non-2xx answer may change on another attempt: 408, 429 and 5xx.
+pub(super) fn retryable(status: StatusCode) -> bool {
+    let code = status.as_u16();
+    !status.is_client_error() || code == 408 || code == 429
 }
 
 /// The partner's id for the listing: `externalId` or `id` of a JSON answer.

@@ -119,18 +119,11 @@ impl Worker {
                 Err(err) => tracing::error!(error = %err, "cannot send CDN purges"),
             }
         }
-        match order_pulls::OrderPoller::new((*self.settings).clone()) {
-            Ok(poller) => {
-                tokio::spawn(poller.run(self.db.clone(), shutdown.clone()));
-            }
-            Err(err) => tracing::error!(error = %err, "cannot poll channels for orders"),
-        }
-        match order_pushes::OrderPusher::new((*self.settings).clone()) {
-            Ok(pusher) => {
-                tokio::spawn(pusher.run(self.db.clone(), shutdown.clone()));
-            }
-            Err(err) => tracing::error!(error = %err, "cannot send order status to channels"),
-        }
+        let poller =
+            order_pulls::OrderPoller::with_client(self.client.clone(), (*self.settings).clone());
+        tokio::spawn(poller.run(self.db.clone(), shutdown.clone()));
+        let pusher = order_pushes::OrderPusher::new(self.client.clone(), (*self.settings).clone());
+        tokio::spawn(pusher.run(self.db.clone(), shutdown.clone()));
         let deliveries = Arc::new(Semaphore::new(self.settings.batch_size));
         let interrupt = CancellationToken::new();
         let mut tasks = JoinSet::new();

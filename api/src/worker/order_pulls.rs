@@ -40,9 +40,15 @@ pub struct OrderPoller {
 }
 
 impl OrderPoller {
+    /// A poller with an HTTP client of its own, as the worker's is built.
     pub fn new(settings: WorkerSettings) -> anyhow::Result<Self> {
         let client = super::http_client(&settings, !settings.allow_private_addresses)?;
-        Ok(Self { client, settings })
+        Ok(Self::with_client(client, settings))
+    }
+
+    /// With the worker's HTTP client.
+    pub(super) fn with_client(client: reqwest::Client, settings: WorkerSettings) -> Self {
+        Self { client, settings }
     }
 
     /// Polls what is due until `shutdown`, waiting a worker poll interval when nothing is.

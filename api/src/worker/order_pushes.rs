@@ -9,7 +9,10 @@ use chrono::Utc;
 use entity::channels;
 use sea_orm::{DatabaseConnection, EntityTrait};
 
-use super::finish::backoff;
+use super::{
+    deliver::{retry_after, retryable},
+    finish::backoff,
+};
 use crate::{
     config::WorkerSettings,
     domain::signature,
@@ -34,9 +37,9 @@ struct Refused {
 }
 
 impl OrderPusher {
-    pub fn new(settings: WorkerSettings) -> anyhow::Result<Self> {
-        let client = super::http_client(&settings, !settings.allow_private_addresses)?;
-        Ok(Self { client, settings })
+    /// With the worker's HTTP client (its timeouts, no redirects, public addresses only).
+    pub fn new(client: reqwest::Client, settings: WorkerSettings) -> Self {
+        Self { client, settings }
     }
 
     /// Sends due pushes until `shutdown`, waiting a poll interval whenever none is due.
@@ -119,16 +122,10 @@ impl OrderPusher {
         if status.is_success() {
             return Ok(());
         }
-        let retry_after = answer
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
         Err(Refused {
             reason: format!("the channel answered {status}"),
-            retry: status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429,
-            retry_after,
+            retry: retryable(status),
+            retry_after: retry_after(answer.headers()),
         })
     }
 }

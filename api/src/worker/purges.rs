@@ -104,12 +104,9 @@ impl Purger {
         if status.is_success() {
             return Ok(());
         }
-        let retry_after = answer
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        Err((format!("the purge endpoint answered {status}"), retry_after))
+        Err((
+            format!("the purge endpoint answered {status}"),
+            super::deliver::retry_after(answer.headers()),
+        ))
     }
 }

@@ -4,19 +4,22 @@
 //! channel the new stock.
 
 use chrono::Utc;
-use entity::{channels, enums::OrderStatus, orders};
+use entity::{enums::OrderStatus, orders};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, DatabaseTransaction, QueryFilter, Set,
 };
 use serde_json::json;
 
 use super::{pushes, reads, stock};
 use crate::{
     auth::AuthUser,
+    domain::Text,
     error::{AppError, AppResult, FieldError, FieldErrorCode},
     events::{self, Event},
-    service::audit::{self, AuditEntry},
+    service::{
+        audit::{self, AuditEntry},
+        channels,
+    },
 };
 use entity::enums::Role;
 
@@ -36,8 +39,8 @@ pub async fn mark_shipped(
     id: i64,
     shipment: Shipment,
 ) -> AppResult<orders::Model> {
-    let courier = checked(&["input", "courier"], &shipment.courier, 50)?;
-    let tracking_number = checked(&["input", "trackingNumber"], &shipment.tracking_number, 100)?;
+    let courier = text(&["input", "courier"], &shipment.courier, 50)?;
+    let tracking_number = text(&["input", "trackingNumber"], &shipment.tracking_number, 100)?;
     change(db, caller, id, "order.shipped", |order, change| {
         allowed(order, &[OrderStatus::Created, OrderStatus::Paid], "shipped")?;
         change.status = Set(OrderStatus::Shipped);
@@ -71,7 +74,7 @@ pub async fn cancel(
     id: i64,
     reason: &str,
 ) -> AppResult<orders::Model> {
-    let reason = checked(&["input", "reason"], reason, 500)?;
+    let reason = text(&["input", "reason"], reason, 500)?;
     change(db, caller, id, "order.cancelled", |order, change| {
         allowed(
             order,
@@ -87,23 +90,10 @@ pub async fn cancel(
     .await
 }
 
-fn checked(field: &[&str], value: &str, max_chars: usize) -> AppResult<String> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(AppError::invalid(
-            field,
-            FieldErrorCode::Blank,
-            "can't be blank",
-        ));
-    }
-    if value.chars().count() > max_chars || value.chars().any(char::is_control) {
-        return Err(AppError::invalid(
-            field,
-            FieldErrorCode::TooLong,
-            format!("must be at most {max_chars} characters, without control characters"),
-        ));
-    }
-    Ok(value.to_owned())
+fn text(field: &[&str], value: &str, max_chars: usize) -> AppResult<String> {
+    Text::parse(field, value, max_chars)
+        .map(Text::into_inner)
+        .map_err(|error| AppError::Invalid(vec![error]))
 }
 
 fn allowed(order: &orders::Model, from: &[OrderStatus], becoming: &str) -> AppResult<()> {
@@ -129,9 +119,8 @@ async fn change(
     if caller.role == Role::PlatformAdmin {
         return Err(AppError::Forbidden);
     }
-    reads::find(db, caller, id).await?;
     let txn = crate::db::begin_write(db).await?;
-    let result = apply_locked(&txn, id, event, apply).await;
+    let result = apply_locked(&txn, caller, id, event, apply).await;
     match result {
         Ok(order) => {
             txn.commit().await?;
@@ -146,15 +135,16 @@ async fn change(
 
 async fn apply_locked(
     txn: &DatabaseTransaction,
+    caller: &AuthUser,
     id: i64,
     event: &str,
     apply: impl FnOnce(&orders::Model, &mut orders::ActiveModel) -> AppResult<bool>,
 ) -> AppResult<orders::Model> {
-    let mut query = orders::Entity::find_by_id(id);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let order = query.one(txn).await?.ok_or(AppError::NotFound("order"))?;
+    let query = reads::scoped(caller).filter(orders::Column::Id.eq(id));
+    let order = super::for_update(txn, query)
+        .one(txn)
+        .await?
+        .ok_or(AppError::NotFound("order"))?;
     let mut change: orders::ActiveModel = order.clone().into();
     let give_back = apply(&order, &mut change)?;
     change.updated_at = Set(Utc::now());
@@ -163,11 +153,7 @@ async fn apply_locked(
         stock::give_back(txn, &order, None).await?;
     }
     let updated = change.update(txn).await?;
-    let channel = channels::Entity::find()
-        .filter(channels::Column::Id.eq(updated.channel_id))
-        .one(txn)
-        .await?
-        .ok_or(AppError::NotFound("channel"))?;
+    let channel = channels::find(txn, updated.channel_id).await?;
     pushes::queue(txn, &updated, &channel.code, event).await?;
     events::notify(txn, &[Event::order(&updated)]).await?;
     audit::record(

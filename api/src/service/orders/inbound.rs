@@ -12,7 +12,7 @@ use entity::{
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, SqlErr, sea_query::OnConflict,
+    EntityTrait, QueryFilter, Set, SqlErr, sea_query::OnConflict,
 };
 use serde_json::json;
 
@@ -39,12 +39,10 @@ pub struct SignedRequest<'a> {
     pub body: &'a [u8],
 }
 
-/// The answer to an accepted event: the JSON the partner gets, and whether it was a repeat.
+/// The answer to an accepted event: the JSON the partner gets (again, for a repeat).
 #[derive(Debug)]
 pub struct Receipt {
     pub body: String,
-    pub repeated: bool,
-    pub order_id: i64,
 }
 
 /// How many times a transaction that lost a race with the same order's other events is run
@@ -122,8 +120,6 @@ async fn apply(
     {
         return Ok(Receipt {
             body: seen.response_body,
-            repeated: true,
-            order_id: seen.order_id.unwrap_or_default(),
         });
     }
     let aggregator = enabling_aggregator(txn, channel.id, &event.aggregator_slug).await?;
@@ -157,11 +153,7 @@ async fn apply(
     }
     .insert(txn)
     .await?;
-    Ok(Receipt {
-        body,
-        repeated: false,
-        order_id: order.id,
-    })
+    Ok(Receipt { body })
 }
 
 /// Remembers an accepted signature; one seen before is a replay, refused.
@@ -234,13 +226,10 @@ async fn find_order(
     channel_id: i64,
     external_id: &str,
 ) -> AppResult<Option<orders::Model>> {
-    let mut query = orders::Entity::find()
+    let query = orders::Entity::find()
         .filter(orders::Column::ChannelId.eq(channel_id))
         .filter(orders::Column::ExternalId.eq(external_id));
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    Ok(query.one(txn).await?)
+    Ok(super::for_update(txn, query).one(txn).await?)
 }
 
 /// The status an order starts in when `kind` is the first event heard of it.

@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use chrono::Utc;
 use entity::{order_lines, orders, product_variants};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
@@ -15,7 +14,10 @@ use super::document::Line;
 use crate::{
     db::statement,
     error::AppResult,
-    service::product_changes::{stock_moved_by_order, touch},
+    service::{
+        product_changes::{stock_moved_by_order, touch},
+        products::stock::stock_update,
+    },
 };
 
 /// Why a line took no stock.
@@ -166,10 +168,7 @@ async fn take_units(
     quantity: i32,
 ) -> AppResult<Result<(), i32>> {
     let stock = Expr::col(product_variants::Column::Stock);
-    let taken = product_variants::Entity::update_many()
-        .col_expr(product_variants::Column::Stock, stock.clone().sub(quantity))
-        .col_expr(product_variants::Column::UpdatedAt, Expr::value(Utc::now()))
-        .filter(product_variants::Column::Id.eq(variant_id))
+    let taken = stock_update(variant_id, stock.clone().sub(quantity))
         .filter(stock.gte(quantity))
         .exec(db)
         .await?;
@@ -214,13 +213,8 @@ pub async fn give_back(
         let Some(variant_id) = line.variant_id else {
             continue;
         };
-        product_variants::Entity::update_many()
-            .col_expr(
-                product_variants::Column::Stock,
-                Expr::col(product_variants::Column::Stock).add(line.accepted_quantity),
-            )
-            .col_expr(product_variants::Column::UpdatedAt, Expr::value(Utc::now()))
-            .filter(product_variants::Column::Id.eq(variant_id))
+        let stock = Expr::col(product_variants::Column::Stock);
+        stock_update(variant_id, stock.add(line.accepted_quantity))
             .exec(db)
             .await?;
     }

@@ -30,7 +30,10 @@ fn require_stock_keeper(caller: &AuthUser) -> AppResult<()> {
 }
 
 /// The statement that sets a variant's stock to `new_stock` and stamps `updated_at`.
-fn stock_update(id: i64, new_stock: SimpleExpr) -> UpdateMany<product_variants::Entity> {
+pub(in crate::service) fn stock_update(
+    id: i64,
+    new_stock: SimpleExpr,
+) -> UpdateMany<product_variants::Entity> {
     product_variants::Entity::update_many()
         .col_expr(product_variants::Column::Stock, new_stock)
         .col_expr(product_variants::Column::UpdatedAt, Expr::value(Utc::now()))

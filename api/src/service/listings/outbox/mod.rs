@@ -29,20 +29,12 @@ use crate::{
 /// (a listing Dermaga withdrew is pushed again: it comes back once its product and seller are
 /// active). Runs inside the transaction that changed them.
 pub async fn queue_for_products(db: &impl ConnectionTrait, product_ids: &[i64]) -> AppResult<()> {
-    queue_listings(db, product_ids, None).await
+    queue_for_products_except(db, product_ids, None).await
 }
 
-/// `queue_for_products`, leaving out the listings on `channel_id` (the channel whose order
-/// moved the stock already knows).
+/// `queue_for_products`, leaving out the listings on `except_channel` (the channel whose
+/// order moved the stock already knows).
 pub async fn queue_for_products_except(
-    db: &impl ConnectionTrait,
-    product_ids: &[i64],
-    channel_id: i64,
-) -> AppResult<()> {
-    queue_listings(db, product_ids, Some(channel_id)).await
-}
-
-async fn queue_listings(
     db: &impl ConnectionTrait,
     product_ids: &[i64],
     except_channel: Option<i64>,
